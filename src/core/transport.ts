@@ -1,0 +1,140 @@
+/**
+ * The narrow contract between the core and a protocol adapter.
+ *
+ * The core owns everything the protocols share: endpoints, failover and backoff, the connection state
+ * machine, the subscription registry and its restoration, the offline buffer and re-sends, ack epochs,
+ * codecs, events and errors. A transport owns one protocol on one endpoint at a time: it opens a
+ * connection with a protocol-level handshake, maps destinations, publishes with broker confirmation,
+ * delivers messages, acks them, and reports the loss of the connection exactly once.
+ *
+ * A transport never reconnects by itself (every library's own reconnect is turned off) and never lets a
+ * library error escape: it translates them into the error family of `errors.ts`.
+ */
+import type { UnifiedMqError } from './errors.js';
+import type { Capabilities, Headers, Logger, TlsOptions } from './types.js';
+
+export type Protocol = 'mqtt' | 'amqp' | 'stomp' | 'memory';
+
+/** A parsed endpoint. `url` may hold credentials; `display` never does. */
+export interface Endpoint {
+  readonly url: string;
+  readonly display: string;
+  /** Lower-case scheme without the colon: `mqtt`, `mqtts`, `mqtt+ssl`, `ws`, `wss`, `memory`, … */
+  readonly scheme: string;
+  readonly host: string;
+  /** Undefined when the URL gives none; the transport applies its protocol's default. */
+  readonly port: number | undefined;
+  /** Path (for ws/wss), `''` when absent. */
+  readonly path: string;
+  /** True for TLS schemes: mqtts, mqtt+ssl, amqps, amqp+ssl, stomp+ssl, wss. */
+  readonly secure: boolean;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** Query parameters given on this endpoint (after failover options are removed). */
+  readonly params: ReadonlyMap<string, string>;
+}
+
+export interface OpenOptions {
+  readonly clientId: string;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** Dead-connection detection: the transport must declare a silent peer dead within 1.5 × heartbeatMs. */
+  readonly heartbeatMs: number;
+  readonly connectTimeoutMs: number;
+  readonly tls: TlsOptions | undefined;
+  /** Aborted on connect time-out or when the user gives up; the transport must then release everything. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger | undefined;
+  /**
+   * Called at most once, when an open connection is lost for any reason other than `close()`.
+   * Pending publishes and subscriptions on it are the core's business afterwards.
+   */
+  readonly onLost: (error: UnifiedMqError) => void;
+}
+
+export type DestinationKind = 'topic' | 'queue';
+
+/** A message on its way out. The core has validated `destination` and encoded the body. */
+export interface OutgoingMessage {
+  readonly kind: DestinationKind;
+  readonly destination: string;
+  readonly bytes: Uint8Array;
+  readonly headers: Headers | undefined;
+  readonly contentType: string | undefined;
+  readonly messageId: string;
+  readonly correlationId: string | undefined;
+  readonly replyTo: string | undefined;
+  readonly persistent: boolean | undefined;
+  readonly priority: number | undefined;
+  readonly ttlMs: number | undefined;
+  /** Set on re-sends after a failover. Carried in the {@link POSSIBLE_DUPLICATE_HEADER} header where headers exist. */
+  readonly possibleDuplicate: boolean;
+}
+
+/**
+ * The header that carries the possible-duplicate flag across protocols. Transports write it on re-sends
+ * and remove it from `Delivery.headers` on receipt, setting `Delivery.possibleDuplicate` instead.
+ */
+export const POSSIBLE_DUPLICATE_HEADER = 'umq-possible-duplicate';
+
+export interface SubscriptionRequest {
+  /** Stable across reconnects, unique within the client: usable as a protocol subscription id. */
+  readonly id: string;
+  readonly kind: DestinationKind;
+  /** A validated pattern: `.`-separated, `*` one segment, `#` zero or more trailing segments. */
+  readonly destination: string;
+  /** Upper bound on unacknowledged deliveries the broker may push. */
+  readonly prefetch: number;
+  readonly durable: string | undefined;
+  /**
+   * True when every delivery will be settled by `ack`/`nack` (the core always settles explicitly, so
+   * transports should use their protocol's client-ack mode whenever this is true).
+   */
+  readonly settle: boolean;
+}
+
+/** One message received. Plain data: the core wraps it into the public `Message`. */
+export interface Delivery {
+  readonly destination: string;
+  readonly bytes: Uint8Array;
+  readonly headers: Headers;
+  readonly messageId: string | undefined;
+  readonly correlationId: string | undefined;
+  readonly replyTo: string | undefined;
+  readonly contentType: string | undefined;
+  readonly priority: number | undefined;
+  readonly expiresAt: number | undefined;
+  readonly redelivered: boolean;
+  readonly possibleDuplicate: boolean;
+  /** The transport's handle for ack/nack (a delivery tag, a packet id, an AMQP delivery…). */
+  readonly tag: unknown;
+}
+
+export interface TransportSubscription {
+  /** Stops deliveries for this subscription. Messages delivered but unsettled go back to the broker. */
+  unsubscribe(): Promise<void>;
+}
+
+export interface TransportConnection {
+  readonly endpoint: Endpoint;
+  readonly capabilities: Capabilities;
+  /**
+   * Writes one message. With `confirm`, resolves when the broker confirmed it (PUBACK, RECEIPT,
+   * `accepted`); without, when it is written. Rejects with a retryable error when the connection is
+   * lost first, and with a non-retryable one when the broker refused the message.
+   * Must not await anything before writing: the core pipelines many publishes.
+   */
+  publish(message: OutgoingMessage, confirm: boolean): Promise<void>;
+  subscribe(request: SubscriptionRequest, deliver: (delivery: Delivery) => void): Promise<TransportSubscription>;
+  ack(delivery: Delivery): Promise<void>;
+  nack(delivery: Delivery, requeue: boolean): Promise<void>;
+  /** Closes gracefully. After it, `onLost` is never called. */
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  readonly protocol: Protocol;
+  /** The endpoint schemes this transport can open; any other is an error at `connect`, not a hang. */
+  readonly schemes: readonly string[];
+  open(endpoint: Endpoint, options: OpenOptions): Promise<TransportConnection>;
+}
