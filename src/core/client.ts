@@ -1,0 +1,503 @@
+/**
+ * The client: one connection at a time, chosen by the endpoint walk, with the state machine, the
+ * subscription registry and the publish pipeline around it. Everything protocol-specific is behind
+ * the Transport interface.
+ */
+import { EventEmitter } from 'eventemitter3';
+import {
+  ClosedError,
+  ConnectionError,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  TimeoutError,
+  UnifiedMqError,
+  UnsupportedError,
+} from './errors.js';
+import { validateName, validatePattern, hasWildcards } from './destination.js';
+import { walkEndpoints } from './failover.js';
+import type { ConnectionEpoch } from './message.js';
+import { MessageQueue } from './message-stream.js';
+import { randomId, resolveOptions, type ConnectOptions, type ResolvedOptions } from './options.js';
+import { Publisher } from './publisher.js';
+import { canTransition } from './state.js';
+import { SubscriptionEntry, SubscriptionRegistry, type Sink } from './subscription-registry.js';
+import type { DestinationKind, Endpoint, OutgoingMessage } from './transport.js';
+import type {
+  Capabilities,
+  ClientEvents,
+  ClientState,
+  ConsumeOptions,
+  Message,
+  MessageHandler,
+  PublishOptions,
+  SubscribeOptions,
+} from './types.js';
+
+export interface CloseOptions {
+  /** Flush the offline buffer and wait for confirmations first (default true). */
+  drain?: boolean;
+  /** Longest wait for the drain before what is left is rejected with ClosedError (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** A live subscription (topic) made with a handler. */
+export interface Subscription {
+  readonly id: string;
+  readonly destination: string;
+  unsubscribe(): Promise<void>;
+}
+
+/** A live queue consumer made with a handler. */
+export interface Consumer {
+  readonly id: string;
+  readonly destination: string;
+  cancel(): Promise<void>;
+}
+
+/** A subscription or consumer without a handler: iterate it with `for await`. */
+export interface MessageStream<T = unknown> extends AsyncIterable<Message<T>> {
+  readonly id: string;
+  readonly destination: string;
+  /** Resolves once the subscription is established on the broker; rejects if it cannot be. */
+  readonly ready: Promise<void>;
+  /** Stops the subscription and ends the iteration. */
+  close(): Promise<void>;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export class Client extends EventEmitter<ClientEvents> {
+  readonly clientId: string;
+  readonly #options: ResolvedOptions;
+  readonly #publisher: Publisher;
+  readonly #registry = new SubscriptionRegistry();
+  readonly #ready = new Map<SubscriptionEntry, Deferred>();
+  readonly #shutdown = new AbortController();
+  #state: ClientState = 'connecting';
+  #epoch: ConnectionEpoch | undefined;
+  #endpointIndex = 0;
+  #capabilities: Capabilities | undefined;
+  #closing = false;
+  readonly #messageIdPrefix: string;
+  #messageSeq = 0;
+
+  /** Use {@link connect}; the constructor is not part of the public API. */
+  constructor(options: ResolvedOptions) {
+    super();
+    this.#options = options;
+    this.clientId = options.clientId;
+    this.#publisher = new Publisher(options.buffer, options.publishTimeoutMs);
+    this.#messageIdPrefix = `${randomId(8)}-`;
+  }
+
+  get state(): ClientState { return this.#state; }
+
+  /** The current endpoint, with its password removed; undefined while disconnected. */
+  get endpoint(): string | undefined {
+    return this.#epoch?.alive ? this.#epoch.connection.endpoint.display : undefined;
+  }
+
+  /** What the transport can do on the broker of the current (or last) connection. */
+  get capabilities(): Capabilities {
+    return this.#capabilities!;
+  }
+
+  // ----- lifecycle -------------------------------------------------------------------------------
+
+  /** @internal Connects for the first time; `connect()` calls it. */
+  async start(): Promise<void> {
+    const userSignal = this.#options.signal;
+    const signal = userSignal ? AbortSignal.any([userSignal, this.#shutdown.signal]) : this.#shutdown.signal;
+    try {
+      await this.#connectLoop(0, this.#options.failover.startupMaxAttempts, signal, undefined);
+    } catch (error) {
+      this.#setState('closed');
+      this.#shutdown.abort();
+      if (userSignal?.aborted) throw new ConnectionError('connect() was aborted by its signal', { cause: userSignal.reason });
+      throw error;
+    }
+  }
+
+  #setState(next: ClientState): void {
+    if (this.#state === next) return;
+    if (!canTransition(this.#state, next)) return;
+    this.#state = next;
+  }
+
+  async #connectLoop(startIndex: number, maxPasses: number, signal: AbortSignal, lost: { endpoint: Endpoint; at: number } | undefined): Promise<void> {
+    const { endpoints, failover } = this.#options;
+    for (;;) {
+      const { value: epoch, index } = await walkEndpoints({
+        endpoints,
+        startIndex,
+        maxPasses,
+        settings: failover,
+        signal,
+        open: (endpoint) => this.#open(endpoint, signal),
+        onAttempt: ({ attempt, delayMs, endpoint }) => {
+          if (lost) this.emit('reconnecting', { attempt, delayMs, endpoint: endpoint.display });
+        },
+      });
+      this.#epoch = epoch;
+      this.#endpointIndex = index;
+      this.#capabilities = epoch.connection.capabilities;
+      const restored = await this.#restore(epoch);
+      if (!epoch.alive) {
+        startIndex = (index + 1) % endpoints.length;
+        continue;
+      }
+      this.#publisher.connected(epoch);
+      if (!epoch.alive) {
+        startIndex = (index + 1) % endpoints.length;
+        continue;
+      }
+      this.#setState('connected');
+      const display = epoch.connection.endpoint.display;
+      this.#options.logger?.info?.('connected', { endpoint: display });
+      this.emit('connected', { endpoint: display });
+      if (lost) {
+        this.emit('resubscribed', { count: restored });
+        this.emit('failover', { from: lost.endpoint.display, to: display, downtimeMs: Date.now() - lost.at });
+      }
+      return;
+    }
+  }
+
+  /** Opens one endpoint, bounded by connectTimeoutMs, and binds loss reports to the new epoch. */
+  async #open(endpoint: Endpoint, outer: AbortSignal): Promise<ConnectionEpoch> {
+    const { transport, connectTimeoutMs } = this.#options;
+    const attempt = new AbortController();
+    const timer = setTimeout(
+      () => attempt.abort(new TimeoutError(`${endpoint.display} did not complete the handshake within ${connectTimeoutMs} ms (connectTimeoutMs)`)),
+      connectTimeoutMs,
+    );
+    const onOuterAbort = () => attempt.abort(outer.reason);
+    outer.addEventListener('abort', onOuterAbort, { once: true });
+    const holder: { epoch: ConnectionEpoch | undefined; early: UnifiedMqError | undefined } = { epoch: undefined, early: undefined };
+    const opening = transport.open(endpoint, {
+      clientId: this.#options.clientId,
+      username: this.#options.username ?? endpoint.username,
+      password: this.#options.password ?? endpoint.password,
+      heartbeatMs: this.#options.heartbeatMs,
+      connectTimeoutMs,
+      tls: this.#options.tls,
+      signal: attempt.signal,
+      logger: this.#options.logger,
+      onLost: (error) => {
+        if (holder.epoch) this.#connectionLost(holder.epoch, error);
+        else holder.early = error;
+      },
+    });
+    try {
+      // A transport that ignores the signal must not hang the walk: race it.
+      const connection = await new Promise<Awaited<typeof opening>>((resolve, reject) => {
+        if (attempt.signal.aborted) reject(attempt.signal.reason);
+        attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true });
+        opening.then(resolve, reject);
+      });
+      const epoch: ConnectionEpoch = { connection, alive: holder.early === undefined };
+      holder.epoch = epoch;
+      if (holder.early) throw holder.early;
+      return epoch;
+    } catch (error) {
+      opening.then((late) => late.close(), () => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      outer.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  #connectionLost(epoch: ConnectionEpoch, error: UnifiedMqError): void {
+    if (!epoch.alive) return;
+    epoch.alive = false;
+    if (this.#epoch !== epoch) return;
+    this.#epoch = undefined;
+    this.#publisher.connectionLost();
+    if (this.#closing && this.#shutdown.signal.aborted) return;
+    const endpoint = epoch.connection.endpoint;
+    this.#options.logger?.warn?.('connection lost', { endpoint: endpoint.display, error: error.message });
+    this.emit('disconnected', { endpoint: endpoint.display, error });
+    // While connecting or restoring, the loop in progress notices the dead epoch and walks on.
+    if (this.#state !== 'connected') return;
+    this.#setState('reconnecting');
+    const count = this.#options.endpoints.length;
+    this.#connectLoop((this.#endpointIndex + 1) % count, this.#options.failover.maxAttempts, this.#shutdown.signal, {
+      endpoint,
+      at: Date.now(),
+    }).catch((fatal: unknown) => this.#fail(fatal));
+  }
+
+  /** The client cannot go on (attempts exhausted, credentials refused): close it with this error. */
+  #fail(error: unknown): void {
+    if (this.#state === 'closed' || this.#shutdown.signal.aborted) return;
+    const cause = error instanceof UnifiedMqError ? error : new ConnectionError('Reconnecting failed', { cause: error });
+    this.#setState('closed');
+    this.#shutdown.abort(cause);
+    this.#publisher.failAll(cause);
+    for (const entry of this.#registry.values()) this.#endEntry(entry, cause);
+    this.emit('error', { error: cause });
+  }
+
+  // ----- subscriptions ---------------------------------------------------------------------------
+
+  async #restore(epoch: ConnectionEpoch): Promise<number> {
+    const entries = [...this.#registry.values()];
+    await Promise.all(entries.map((entry) => this.#establish(entry, epoch)));
+    return entries.length;
+  }
+
+  async #establish(entry: SubscriptionEntry, epoch: ConnectionEpoch): Promise<void> {
+    try {
+      const subscription = await epoch.connection.subscribe(entry.request, entry.deliverer(epoch));
+      if (entry.cancelled || !epoch.alive) {
+        if (epoch.alive) await subscription.unsubscribe().catch(() => undefined);
+        return;
+      }
+      entry.current = { epoch, subscription };
+      const ready = this.#ready.get(entry);
+      this.#ready.delete(entry);
+      ready?.resolve();
+    } catch (error) {
+      if (!epoch.alive || (error instanceof UnifiedMqError && error.retryable)) return; // restored on the next connection
+      const failure = error instanceof UnifiedMqError ? error : new ConnectionError('Subscribing failed', { cause: error });
+      this.#registry.delete(entry);
+      const ready = this.#ready.get(entry);
+      this.#ready.delete(entry);
+      if (ready) ready.reject(failure);
+      else this.emit('error', { error: failure });
+      this.#endEntry(entry, failure);
+    }
+  }
+
+  #endEntry(entry: SubscriptionEntry, error?: Error): void {
+    entry.cancelled = true;
+    entry.clearBacklog();
+    if ('queue' in entry.sink) entry.sink.queue.end(error);
+    const ready = this.#ready.get(entry);
+    this.#ready.delete(entry);
+    ready?.reject(error ?? new ClosedError());
+  }
+
+  async #cancel(entry: SubscriptionEntry): Promise<void> {
+    if (entry.cancelled) return;
+    this.#registry.delete(entry);
+    this.#endEntry(entry);
+    const current = entry.current;
+    entry.current = undefined;
+    if (current?.epoch.alive) await current.subscription.unsubscribe();
+  }
+
+  #register(kind: DestinationKind, pattern: string, options: SubscribeOptions, sink: Sink): SubscriptionEntry {
+    if (this.#closing) throw new ClosedError();
+    validatePattern(pattern);
+    const capabilities = this.#capabilities!;
+    if (kind === 'queue' && !capabilities.queues) {
+      throw new UnsupportedError(`The ${this.#options.transport.protocol} transport has no queues on this broker; use topics, or the STOMP or AMQP transport for queues`);
+    }
+    if (hasWildcards(pattern) && (kind === 'queue' || !capabilities.wildcards)) {
+      throw new UnsupportedError(kind === 'queue' ? 'Queues cannot be consumed with wildcards; name one queue' : `The ${this.#options.transport.protocol} transport has no wildcard subscriptions on this broker; subscribe to each topic by name`);
+    }
+    if (options.durable !== undefined && !capabilities.durableSubscriptions) {
+      throw new UnsupportedError(`The ${this.#options.transport.protocol} transport has no durable subscriptions on this broker; consume a queue instead`);
+    }
+    const prefetch = options.prefetch ?? 100;
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(prefetch) || prefetch < 1) throw InvalidArgumentError.format('prefetch', 'must be a positive integer');
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw InvalidArgumentError.format('concurrency', 'must be a positive integer');
+    const ack = options.ack ?? 'auto';
+    if (ack !== 'auto' && ack !== 'manual') throw InvalidArgumentError.format('ack', `must be 'auto' or 'manual'`);
+    const entry = new SubscriptionEntry(
+      this.#registry.nextId(kind === 'topic' ? 'sub' : 'con'),
+      { kind, destination: pattern, ack, prefetch, durable: options.durable, concurrency },
+      sink,
+      this.#options.codec,
+      (error) => this.emit('error', { error }),
+    );
+    const ready = deferred();
+    this.#ready.set(entry, ready);
+    this.#registry.add(entry);
+    const epoch = this.#epoch;
+    if (epoch?.alive) void this.#establish(entry, epoch);
+    return entry;
+  }
+
+  #start<T>(kind: DestinationKind, pattern: string, handlerOrOptions: MessageHandler<T> | SubscribeOptions | undefined, maybeOptions: SubscribeOptions | undefined): Promise<SubscriptionEntry> | MessageStream<T> {
+    if (typeof handlerOrOptions === 'function') {
+      try {
+        const entry = this.#register(kind, pattern, maybeOptions ?? {}, { handler: handlerOrOptions as MessageHandler });
+        return this.#ready.get(entry)!.promise.then(() => entry);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const options = handlerOrOptions ?? {};
+    let entry: SubscriptionEntry | undefined;
+    const queue = new MessageQueue<T>((options.ack ?? 'auto') === 'auto', () => (entry ? this.#cancel(entry) : Promise.resolve()));
+    let ready: Promise<void>;
+    try {
+      entry = this.#register(kind, pattern, options, { queue: queue as MessageQueue<unknown> });
+      ready = this.#ready.get(entry)!.promise;
+    } catch (error) {
+      queue.end(error as Error);
+      ready = Promise.reject(error);
+    }
+    ready.catch(() => undefined);
+    const id = entry?.request.id ?? '';
+    return {
+      id,
+      destination: pattern,
+      ready,
+      close: () => (entry ? this.#cancel(entry) : Promise.resolve()),
+      [Symbol.asyncIterator]: () => queue,
+    };
+  }
+
+  /** Subscribes to a topic pattern (fan-out). With a handler, resolves once established. */
+  subscribe<T = unknown>(pattern: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription>;
+  /** Without a handler: an async iterable of messages. */
+  subscribe<T = unknown>(pattern: string, options?: SubscribeOptions): MessageStream<T>;
+  subscribe<T = unknown>(pattern: string, handlerOrOptions?: MessageHandler<T> | SubscribeOptions, options?: SubscribeOptions): Promise<Subscription> | MessageStream<T> {
+    const started = this.#start<T>('topic', pattern, handlerOrOptions, options);
+    if (!(started instanceof Promise)) return started;
+    return started.then((entry) => ({
+      id: entry.request.id,
+      destination: pattern,
+      unsubscribe: () => this.#cancel(entry),
+    }));
+  }
+
+  /** Consumes a queue (point-to-point, competing consumers). With a handler, resolves once established. */
+  consume<T = unknown>(queue: string, handler: MessageHandler<T>, options?: ConsumeOptions): Promise<Consumer>;
+  consume<T = unknown>(queue: string, options?: ConsumeOptions): MessageStream<T>;
+  consume<T = unknown>(queue: string, handlerOrOptions?: MessageHandler<T> | ConsumeOptions, options?: ConsumeOptions): Promise<Consumer> | MessageStream<T> {
+    const started = this.#start<T>('queue', queue, handlerOrOptions, options);
+    if (!(started instanceof Promise)) return started;
+    return started.then((entry) => ({
+      id: entry.request.id,
+      destination: queue,
+      cancel: () => this.#cancel(entry),
+    }));
+  }
+
+  // ----- publishing ------------------------------------------------------------------------------
+
+  /** Publishes to a topic (fan-out). Resolves when the broker confirmed it (see PublishOptions.confirm). */
+  publish(destination: string, body: unknown, options?: PublishOptions): Promise<void> {
+    return this.#publish('topic', destination, body, options);
+  }
+
+  /** Sends to a queue (point-to-point). */
+  send(destination: string, body: unknown, options?: PublishOptions): Promise<void> {
+    return this.#publish('queue', destination, body, options);
+  }
+
+  #publish(kind: DestinationKind, destination: string, body: unknown, options: PublishOptions | undefined): Promise<void> {
+    try {
+      if (this.#closing) throw new ClosedError();
+      validateName(destination);
+      const capabilities = this.#capabilities!;
+      const { bytes, contentType } = this.#options.codec.encode(body, options?.contentType);
+      if (bytes.byteLength > capabilities.maxMessageBytes) {
+        throw new PayloadTooLargeError(bytes.byteLength, capabilities.maxMessageBytes, 'The message body');
+      }
+      if (kind === 'queue' && !capabilities.queues) {
+        throw new UnsupportedError(`The ${this.#options.transport.protocol} transport has no queues on this broker; publish to a topic, or use the STOMP or AMQP transport for queues`);
+      }
+      const headers = options?.headers;
+      if (headers !== undefined) checkHeaders(headers);
+      if (options?.priority !== undefined && !capabilities.priority) {
+        throw new UnsupportedError(`The ${this.#options.transport.protocol} transport cannot carry priority on this broker; leave priority unset`);
+      }
+      if (options?.ttlMs !== undefined && !capabilities.ttl) {
+        throw new UnsupportedError(`The ${this.#options.transport.protocol} transport cannot carry a TTL on this broker; leave ttlMs unset`);
+      }
+      const message: OutgoingMessage = {
+        kind,
+        destination,
+        bytes,
+        headers,
+        contentType,
+        messageId: options?.messageId ?? this.#messageIdPrefix + (this.#messageSeq++).toString(36),
+        correlationId: options?.correlationId,
+        replyTo: options?.replyTo,
+        persistent: options?.persistent,
+        priority: options?.priority,
+        ttlMs: options?.ttlMs,
+        possibleDuplicate: false,
+      };
+      return this.#publisher.publish(message, options?.confirm ?? true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Messages waiting for a connection, and messages written but not yet confirmed. */
+  get pending(): { buffered: number; inFlight: number } {
+    return { buffered: this.#publisher.buffered, inFlight: this.#publisher.inFlight };
+  }
+
+  // ----- close -----------------------------------------------------------------------------------
+
+  /** Closes the client. By default it first flushes the offline buffer and waits for confirmations. */
+  async close(options?: CloseOptions): Promise<void> {
+    if (this.#closing || this.#state === 'closed') return;
+    this.#closing = true;
+    if (options?.drain ?? true) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#publisher.drained(),
+        new Promise<void>((resolve) => { timer = setTimeout(resolve, options?.timeoutMs ?? 30_000); }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#shutdown.abort(new ClosedError());
+    const closed = new ClosedError();
+    this.#publisher.failAll(closed);
+    for (const entry of [...this.#registry.values()]) {
+      this.#registry.delete(entry);
+      this.#endEntry(entry);
+    }
+    const epoch = this.#epoch;
+    this.#epoch = undefined;
+    this.#setState('closed');
+    if (epoch?.alive) {
+      epoch.alive = false;
+      await epoch.connection.close().catch(() => undefined);
+    }
+    this.removeAllListeners();
+  }
+}
+
+function checkHeaders(headers: Record<string, string>): void {
+  for (const key in headers) {
+    if (typeof headers[key] !== 'string') {
+      throw InvalidArgumentError.format(`headers.${key}`, `must be a string, got ${typeof headers[key]}`);
+    }
+  }
+}
+
+/**
+ * Connects to the first endpoint that completes a protocol handshake, walking the list with backoff.
+ * Rejects with ConnectionError (naming every endpoint and why it failed) after `startupMaxAttempts`
+ * passes, or with AuthenticationError at once when the broker refuses the credentials.
+ */
+export async function connect(options: ConnectOptions): Promise<Client> {
+  const client = new Client(resolveOptions(options));
+  await client.start();
+  return client;
+}

@@ -1,0 +1,79 @@
+/**
+ * The public `Message`: a thin view over a transport's `Delivery`. It copies nothing, decodes the body
+ * only when read, and binds ack/nack to the connection the delivery arrived on.
+ */
+import type { Delivery, TransportConnection } from './transport.js';
+import type { Codec, Headers, Message, NackOptions } from './types.js';
+import { UnsupportedError } from './errors.js';
+
+/**
+ * One connection's lifetime. Acks are bound to it: once `alive` is false, an ack or nack for a message
+ * received on it is dropped instead of being sent on a newer connection — the broker redelivers it.
+ */
+export interface ConnectionEpoch {
+  readonly connection: TransportConnection;
+  alive: boolean;
+}
+
+const NOT_DECODED: unique symbol = Symbol('not decoded');
+
+export class ReceivedMessage<T = unknown> implements Message<T> {
+  #body: unknown = NOT_DECODED;
+  #settled = false;
+  readonly #delivery: Delivery;
+  readonly #epoch: ConnectionEpoch;
+  readonly #codec: Codec;
+
+  constructor(delivery: Delivery, epoch: ConnectionEpoch, codec: Codec) {
+    this.#delivery = delivery;
+    this.#epoch = epoch;
+    this.#codec = codec;
+  }
+
+  get body(): T {
+    if (this.#body === NOT_DECODED) this.#body = this.#codec.decode(this.#delivery.bytes, this.#delivery.contentType);
+    return this.#body as T;
+  }
+  get bytes(): Uint8Array { return this.#delivery.bytes; }
+  get destination(): string { return this.#delivery.destination; }
+  get headers(): Headers { return this.#delivery.headers; }
+  get messageId(): string | undefined { return this.#delivery.messageId; }
+  get correlationId(): string | undefined { return this.#delivery.correlationId; }
+  get replyTo(): string | undefined { return this.#delivery.replyTo; }
+  get contentType(): string | undefined { return this.#delivery.contentType; }
+  get priority(): number | undefined { return this.#delivery.priority; }
+  get expiresAt(): number | undefined { return this.#delivery.expiresAt; }
+  get redelivered(): boolean { return this.#delivery.redelivered; }
+  get possibleDuplicate(): boolean { return this.#delivery.redelivered || this.#delivery.possibleDuplicate; }
+
+  /** True once ack or nack was called. */
+  get settled(): boolean { return this.#settled; }
+
+  ack(): Promise<void> {
+    if (this.#settled) return Promise.resolve();
+    this.#settled = true;
+    if (!this.#epoch.alive) return Promise.resolve();
+    return this.#epoch.connection.ack(this.#delivery);
+  }
+
+  nack(options?: NackOptions): Promise<void> {
+    if (this.#settled) return Promise.resolve();
+    const epoch = this.#epoch;
+    if (!epoch.connection.capabilities.nack) {
+      return Promise.reject(
+        new UnsupportedError('This transport cannot nack on this broker; do not ack the message and it is redelivered after reconnect, or use a transport with nack (AMQP, STOMP)'),
+      );
+    }
+    this.#settled = true;
+    if (!epoch.alive) return Promise.resolve();
+    return epoch.connection.nack(this.#delivery, options?.requeue ?? true);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      destination: this.destination, messageId: this.messageId, headers: this.headers,
+      contentType: this.contentType, redelivered: this.redelivered, possibleDuplicate: this.possibleDuplicate,
+      size: this.bytes.byteLength,
+    };
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * `connect()` options, their defaults and their validation. The defaults aim at the smallest possible
+ * cost of losing the active broker (see docs/failover.md for the trade-offs).
+ */
+import { InvalidArgumentError } from './errors.js';
+import { parseEndpoints } from './endpoints.js';
+import type { Endpoint, Transport } from './transport.js';
+import type { BufferOptions, Codec, FailoverOptions, Logger, TlsOptions } from './types.js';
+import { defaultCodec } from './codec.js';
+
+export interface ConnectOptions {
+  transport: Transport;
+  /** Active first, then standby; or one `failover:(…)?…` URI. */
+  endpoints: string | readonly string[];
+  username?: string;
+  password?: string;
+  clientId?: string;
+  failover?: FailoverOptions;
+  heartbeatMs?: number;
+  connectTimeoutMs?: number;
+  buffer?: BufferOptions;
+  tls?: TlsOptions;
+  codec?: Codec;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export const DEFAULTS = {
+  heartbeatMs: 10_000,
+  connectTimeoutMs: 10_000,
+  failover: {
+    randomize: false,
+    // The first pass after a loss is immediate; then 25, 50, 100, 200, 250, 250… ms. A standby that
+    // becomes ready is found within maxDelayMs (+ jitter) of it, which keeps the client's added delay
+    // well under the 300 ms goal. Refused connections are cheap, so polling this often costs little.
+    initialDelayMs: 25,
+    maxDelayMs: 250,
+    multiplier: 2,
+    jitter: 0.2,
+    maxAttempts: Infinity,
+    startupMaxAttempts: Infinity,
+    priorityBackup: false,
+  },
+  buffer: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024, overflow: 'reject' as const },
+} as const;
+
+export interface ResolvedOptions {
+  transport: Transport;
+  endpoints: Endpoint[];
+  username: string | undefined;
+  password: string | undefined;
+  clientId: string;
+  failover: Required<FailoverOptions>;
+  heartbeatMs: number;
+  connectTimeoutMs: number;
+  buffer: Required<BufferOptions>;
+  publishTimeoutMs: number | undefined;
+  tls: TlsOptions | undefined;
+  codec: Codec;
+  logger: Logger | undefined;
+  signal: AbortSignal | undefined;
+}
+
+function positive(name: string, value: number, allowZero = false): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
+    throw InvalidArgumentError.format(name, `must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function randomId(bytes = 6): string {
+  const data = new Uint8Array(bytes);
+  globalThis.crypto.getRandomValues(data);
+  let out = '';
+  for (const b of data) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+  if (!options || typeof options !== 'object') throw new InvalidArgumentError('connect() needs an options object');
+  const transport = options.transport;
+  if (!transport || typeof transport.open !== 'function') {
+    throw InvalidArgumentError.format('transport', 'must be a transport factory result, e.g. mqtt() from "unified-mq/mqtt"');
+  }
+  const parsed = parseEndpoints(options.endpoints);
+  for (const endpoint of parsed.endpoints) {
+    if (!transport.schemes.includes(endpoint.scheme)) {
+      throw new InvalidArgumentError(
+        `Endpoint ${endpoint.display} uses the scheme "${endpoint.scheme}:", which the ${transport.protocol} transport cannot serve; ` +
+          `use one of: ${transport.schemes.map((s) => s + '://').join(', ')}`,
+      );
+    }
+  }
+  const failover = { ...DEFAULTS.failover, ...parsed.failover, ...stripUndefined(options.failover) };
+  positive('failover.initialDelayMs', failover.initialDelayMs, true);
+  positive('failover.maxDelayMs', failover.maxDelayMs, true);
+  positive('failover.multiplier', failover.multiplier);
+  positive('failover.maxAttempts', failover.maxAttempts);
+  positive('failover.startupMaxAttempts', failover.startupMaxAttempts);
+  if (failover.jitter < 0 || failover.jitter > 1) throw InvalidArgumentError.format('failover.jitter', 'must be between 0 and 1');
+  const buffer = { ...DEFAULTS.buffer, ...stripUndefined(options.buffer) };
+  positive('buffer.maxMessages', buffer.maxMessages, true);
+  positive('buffer.maxBytes', buffer.maxBytes, true);
+  if (buffer.overflow !== 'reject' && buffer.overflow !== 'drop-oldest') {
+    throw InvalidArgumentError.format('buffer.overflow', `must be 'reject' or 'drop-oldest'`);
+  }
+  const endpoints = failover.randomize ? shuffle(parsed.endpoints) : parsed.endpoints;
+  return {
+    transport,
+    endpoints,
+    username: options.username,
+    password: options.password,
+    clientId: options.clientId ?? `umq-${randomId()}`,
+    failover,
+    heartbeatMs: positive('heartbeatMs', options.heartbeatMs ?? DEFAULTS.heartbeatMs),
+    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs),
+    buffer,
+    publishTimeoutMs: parsed.publishTimeoutMs,
+    tls: options.tls,
+    codec: options.codec ?? defaultCodec,
+    logger: options.logger,
+    signal: options.signal,
+  };
+}
+
+function stripUndefined<T extends object>(value: T | undefined): Partial<T> {
+  if (!value) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

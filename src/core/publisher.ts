@@ -1,0 +1,150 @@
+/**
+ * The publish pipeline. A publish is written at once when a connection is up and nothing waits ahead
+ * of it; otherwise it waits in the bounded offline buffer. Written messages stay "in flight" until the
+ * broker confirms them. When the connection is lost, in-flight messages go back to the front of the
+ * buffer, flagged as possible duplicates with their original messageId, and everything is written again,
+ * in order, on the next connection.
+ */
+import { ClosedError, TimeoutError, type UnifiedMqError } from './errors.js';
+import { OfflineBuffer, type OfflineBufferLimits } from './offline-buffer.js';
+import type { ConnectionEpoch } from './message.js';
+import type { OutgoingMessage } from './transport.js';
+
+export class PendingPublish {
+  message: OutgoingMessage;
+  readonly confirm: boolean;
+  readonly size: number;
+  readonly seq: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(message: OutgoingMessage, confirm: boolean, seq: number, resolve: () => void, reject: (error: Error) => void) {
+    this.message = message;
+    this.confirm = confirm;
+    this.size = message.bytes.byteLength;
+    this.seq = seq;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+}
+
+export class Publisher {
+  readonly #buffer: OfflineBuffer<PendingPublish>;
+  /** Written and not yet confirmed, in write order (Set keeps insertion order). */
+  readonly #inFlight = new Set<PendingPublish>();
+  #epoch: ConnectionEpoch | undefined;
+  #seq = 0;
+  #drainWaiters: Array<() => void> = [];
+  readonly #publishTimeoutMs: number | undefined;
+
+  constructor(limits: OfflineBufferLimits, publishTimeoutMs: number | undefined) {
+    this.#buffer = new OfflineBuffer(limits);
+    this.#publishTimeoutMs = publishTimeoutMs;
+  }
+
+  get buffered(): number { return this.#buffer.length; }
+  get inFlight(): number { return this.#inFlight.size; }
+
+  publish(message: OutgoingMessage, confirm: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const pending = new PendingPublish(message, confirm, this.#seq++, resolve, reject);
+      const epoch = this.#epoch;
+      if (epoch && this.#buffer.length === 0) {
+        this.#write(pending, epoch);
+      } else if (this.#buffer.push(pending) && this.#publishTimeoutMs !== undefined) {
+        pending.timer = setTimeout(() => this.#expire(pending), this.#publishTimeoutMs);
+      }
+    });
+  }
+
+  #expire(pending: PendingPublish): void {
+    if (this.#buffer.remove(pending)) {
+      pending.reject(new TimeoutError(`No connection within ${this.#publishTimeoutMs} ms (failover "timeout"); the message was not sent`));
+      this.#notifyIfDrained();
+    }
+  }
+
+  #write(pending: PendingPublish, epoch: ConnectionEpoch): void {
+    if (pending.timer !== undefined) {
+      clearTimeout(pending.timer);
+      pending.timer = undefined;
+    }
+    this.#inFlight.add(pending);
+    epoch.connection.publish(pending.message, pending.confirm).then(
+      () => {
+        this.#inFlight.delete(pending);
+        pending.resolve();
+        this.#notifyIfDrained();
+      },
+      (error: UnifiedMqError) => this.#onWriteFailed(pending, epoch, error),
+    );
+  }
+
+  #onWriteFailed(pending: PendingPublish, epoch: ConnectionEpoch, error: UnifiedMqError): void {
+    if (!this.#inFlight.has(pending)) return; // already moved back to the buffer by connectionLost
+    if (error?.retryable) {
+      // The transport reports the loss itself (onLost); then connectionLost() moves the message back.
+      // If the connection survives (e.g. an AMQP `released`), write it again once the current turn is over.
+      setTimeout(() => {
+        if (this.#inFlight.has(pending) && epoch.alive && this.#epoch === epoch) {
+          this.#inFlight.delete(pending);
+          this.#write(pending, epoch);
+        }
+      }, 0);
+      return;
+    }
+    this.#inFlight.delete(pending);
+    pending.reject(error);
+    this.#notifyIfDrained();
+  }
+
+  /** A connection is up (subscriptions restored): write everything waiting, in order. */
+  connected(epoch: ConnectionEpoch): void {
+    this.#epoch = epoch;
+    for (let pending = this.#buffer.shift(); pending; pending = this.#buffer.shift()) {
+      this.#write(pending, epoch);
+      if (!epoch.alive) break;
+    }
+  }
+
+  /** The connection is gone: unconfirmed messages go back in front, flagged as possible duplicates. */
+  connectionLost(): void {
+    this.#epoch = undefined;
+    if (this.#inFlight.size === 0) return;
+    const resend = [...this.#inFlight];
+    this.#inFlight.clear();
+    for (const pending of resend) {
+      if (!pending.message.possibleDuplicate) pending.message = { ...pending.message, possibleDuplicate: true };
+    }
+    this.#buffer.unshift(resend);
+  }
+
+  /** Resolves once nothing is buffered or in flight. */
+  drained(): Promise<void> {
+    if (this.#buffer.length === 0 && this.#inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  #notifyIfDrained(): void {
+    if (this.#drainWaiters.length === 0 || this.#buffer.length > 0 || this.#inFlight.size > 0) return;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Rejects everything still waiting (close without drain, or after a fatal error). */
+  failAll(error: Error = new ClosedError()): void {
+    this.#epoch = undefined;
+    const all = [...this.#inFlight, ...this.#buffer.drain()];
+    this.#inFlight.clear();
+    for (const pending of all) {
+      if (pending.timer !== undefined) clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    this.#notifyIfDrained();
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

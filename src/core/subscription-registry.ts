@@ -1,0 +1,134 @@
+/**
+ * The registry of subscriptions and consumers. Each entry outlives connections: after a failover the
+ * client re-establishes every entry on the new connection (`restore`). Each entry also dispatches its
+ * deliveries to the user's handler, at most `concurrency` at a time, in the broker's order.
+ */
+import type { ConnectionEpoch } from './message.js';
+import { ReceivedMessage } from './message.js';
+import type { MessageQueue } from './message-stream.js';
+import type { Delivery, DestinationKind, SubscriptionRequest, TransportSubscription } from './transport.js';
+import type { AckMode, Codec, MessageHandler } from './types.js';
+import type { UnifiedMqError } from './errors.js';
+import { UnifiedMqError as BaseError } from './errors.js';
+
+export interface EntryOptions {
+  kind: DestinationKind;
+  destination: string;
+  ack: AckMode;
+  prefetch: number;
+  durable: string | undefined;
+  concurrency: number;
+}
+
+export type Sink<T = unknown> = { handler: MessageHandler<T> } | { queue: MessageQueue<T> };
+
+export class SubscriptionEntry {
+  readonly request: SubscriptionRequest;
+  readonly options: EntryOptions;
+  readonly sink: Sink;
+  /** The subscription on the current connection, if established there. */
+  current: { epoch: ConnectionEpoch; subscription: TransportSubscription } | undefined;
+  cancelled = false;
+
+  #backlog: ReceivedMessage[] = [];
+  #running = 0;
+  readonly #codec: Codec;
+  readonly #onError: (error: UnifiedMqError) => void;
+
+  constructor(id: string, options: EntryOptions, sink: Sink, codec: Codec, onError: (error: UnifiedMqError) => void) {
+    this.options = options;
+    this.sink = sink;
+    this.#codec = codec;
+    this.#onError = onError;
+    this.request = {
+      id,
+      kind: options.kind,
+      destination: options.destination,
+      prefetch: options.prefetch,
+      durable: options.durable,
+      settle: true,
+    };
+  }
+
+  /** The transport's deliver callback for one connection. */
+  deliverer(epoch: ConnectionEpoch): (delivery: Delivery) => void {
+    return (delivery) => {
+      if (this.cancelled) return;
+      const message = new ReceivedMessage(delivery, epoch, this.#codec);
+      const sink = this.sink;
+      if ('queue' in sink) sink.queue.push(message);
+      else if (this.#running < this.options.concurrency) this.#run(sink.handler, message);
+      else this.#backlog.push(message);
+    };
+  }
+
+  #run(handler: MessageHandler, message: ReceivedMessage): void {
+    this.#running++;
+    let result: void | Promise<void>;
+    try {
+      result = handler(message);
+    } catch (error) {
+      this.#finish(handler, message, error, true);
+      return;
+    }
+    if (result && typeof (result as Promise<void>).then === 'function') {
+      (result as Promise<void>).then(
+        () => this.#finish(handler, message, undefined, false),
+        (error: unknown) => this.#finish(handler, message, error, true),
+      );
+    } else {
+      this.#finish(handler, message, undefined, false);
+    }
+  }
+
+  #finish(handler: MessageHandler, message: ReceivedMessage, error: unknown, failed: boolean): void {
+    this.#running--;
+    if (failed) {
+      this.#onError(wrapHandlerError(error, this.options.destination));
+    }
+    if (this.options.ack === 'auto' && !message.settled) {
+      const settle = failed ? message.nack({ requeue: true }) : message.ack();
+      settle.catch((e: unknown) => this.#onError(wrapHandlerError(e, this.options.destination)));
+    }
+    const next = this.#backlog.shift();
+    if (next && !this.cancelled) this.#run(handler, next);
+  }
+
+  /** Drops deliveries not yet handled (on cancel): the broker redelivers what was not acked. */
+  clearBacklog(): void {
+    this.#backlog = [];
+  }
+}
+
+function wrapHandlerError(error: unknown, destination: string): UnifiedMqError {
+  if (error instanceof BaseError) return error;
+  const wrapped = new BaseError('REJECTED', `A message handler for ${JSON.stringify(destination)} failed; the message was nacked for redelivery`, {
+    cause: error,
+  });
+  return wrapped;
+}
+
+export class SubscriptionRegistry {
+  readonly #entries = new Map<string, SubscriptionEntry>();
+  #nextId = 1;
+
+  nextId(prefix: string): string {
+    return `${prefix}-${this.#nextId++}`;
+  }
+
+  add(entry: SubscriptionEntry): void {
+    this.#entries.set(entry.request.id, entry);
+  }
+
+  delete(entry: SubscriptionEntry): void {
+    this.#entries.delete(entry.request.id);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  values(): IterableIterator<SubscriptionEntry> {
+    return this.#entries.values();
+  }
+}

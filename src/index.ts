@@ -1,0 +1,37 @@
+export { connect, Client } from './core/client.js';
+export type { CloseOptions, Subscription, Consumer, MessageStream } from './core/client.js';
+export type { ConnectOptions } from './core/options.js';
+export { DEFAULTS } from './core/options.js';
+export { parseEndpoints, parseEndpoint } from './core/endpoints.js';
+export type { ParsedEndpoints } from './core/endpoints.js';
+export { defaultCodec } from './core/codec.js';
+export { redact } from './core/redact.js';
+export {
+  UnifiedMqError,
+  ConnectionError,
+  AuthenticationError,
+  TimeoutError,
+  UnsupportedError,
+  InvalidDestinationError,
+  PayloadTooLargeError,
+  BufferOverflowError,
+  ClosedError,
+  RejectedError,
+  InvalidArgumentError,
+  isUnifiedMqError,
+} from './core/errors.js';
+export type { ErrorCode, EndpointFailure } from './core/errors.js';
+export type * from './core/types.js';
+export type {
+  Transport,
+  TransportConnection,
+  TransportSubscription,
+  Endpoint,
+  OpenOptions,
+  OutgoingMessage,
+  SubscriptionRequest,
+  Delivery,
+  DestinationKind,
+  Protocol,
+} from './core/transport.js';
+export { POSSIBLE_DUPLICATE_HEADER } from './core/transport.js';
