@@ -1,0 +1,125 @@
+/**
+ * The transport for `memory://NAME` endpoints: an in-process connection to a MemoryBroker, with a
+ * heartbeat (the broker answers pings through its outbox, so a hung broker is detected like a silent
+ * socket).
+ */
+import { ConnectionError, PayloadTooLargeError, UnifiedMqError } from '../../core/errors.js';
+import { startHeartbeat, type Heartbeat } from '../../core/heartbeat.js';
+import type {
+  Delivery,
+  Endpoint,
+  OpenOptions,
+  OutgoingMessage,
+  SubscriptionRequest,
+  Transport,
+  TransportConnection,
+  TransportSubscription,
+} from '../../core/transport.js';
+import type { Capabilities } from '../../core/types.js';
+import { lookupBroker, type BrokerSession, type MemoryPeer } from './broker.js';
+
+export interface MemoryTransportOptions {}
+
+class MemoryConnection implements TransportConnection, MemoryPeer {
+  readonly capabilities: Capabilities;
+  #session: BrokerSession | undefined;
+  #heartbeat: Heartbeat | undefined;
+  #closed = false;
+  readonly #subscriptions = new Map<string, (delivery: Delivery) => void>();
+
+  constructor(readonly endpoint: Endpoint, private readonly options: OpenOptions, maxMessageBytes: number) {
+    this.capabilities = {
+      queues: true,
+      wildcards: true,
+      headers: true,
+      durableSubscriptions: false,
+      nack: true,
+      priority: true,
+      ttl: true,
+      maxMessageBytes,
+    };
+  }
+
+  attach(session: BrokerSession): void {
+    this.#session = session;
+    this.#heartbeat = startHeartbeat({
+      heartbeatMs: this.options.heartbeatMs,
+      ping: () => void session.ping().then(() => this.#heartbeat?.touch()),
+      onDead: (silentMs) =>
+        this.lost(new ConnectionError(`${this.endpoint.display} did not answer heartbeats for ${silentMs} ms; the connection is considered dead`)),
+    });
+  }
+
+  // MemoryPeer: called by the broker.
+  deliver(subscriptionId: string, delivery: Delivery): void {
+    this.#heartbeat?.touch();
+    this.#subscriptions.get(subscriptionId)?.(delivery);
+  }
+
+  lost(error: UnifiedMqError): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#heartbeat?.stop();
+    this.#session?.end(true);
+    this.options.onLost(error);
+  }
+
+  publish(message: OutgoingMessage, confirm: boolean): Promise<void> {
+    const session = this.#session!;
+    if (message.bytes.byteLength > this.capabilities.maxMessageBytes) {
+      return Promise.reject(new PayloadTooLargeError(message.bytes.byteLength, this.capabilities.maxMessageBytes, 'The message body'));
+    }
+    return session.publish(message.kind, message, confirm);
+  }
+
+  async subscribe(request: SubscriptionRequest, deliver: (delivery: Delivery) => void): Promise<TransportSubscription> {
+    const session = this.#session!;
+    this.#subscriptions.set(request.id, deliver);
+    await session.subscribe(request.kind, request.id, request.destination, request.prefetch);
+    return {
+      unsubscribe: async () => {
+        this.#subscriptions.delete(request.id);
+        await session.unsubscribe(request.id);
+      },
+    };
+  }
+
+  ack(delivery: Delivery): Promise<void> {
+    this.#session!.settle(delivery.tag, 'ack');
+    return Promise.resolve();
+  }
+
+  nack(delivery: Delivery, requeue: boolean): Promise<void> {
+    this.#session!.settle(delivery.tag, requeue ? 'requeue' : 'reject');
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#heartbeat?.stop();
+    this.#session?.end(true);
+  }
+}
+
+/** The in-memory transport: `connect({ transport: memory(), endpoints: ['memory://a', 'memory://b'] })`. */
+export function memory(_options: MemoryTransportOptions = {}): Transport {
+  return {
+    protocol: 'memory',
+    schemes: ['memory'],
+    async open(endpoint, options) {
+      const broker = lookupBroker(endpoint.host);
+      if (!broker) throw new ConnectionError(`${endpoint.display}: no in-memory broker is started under that name (connection refused)`);
+      const connection = new MemoryConnection(endpoint, options, broker.maxMessageBytes);
+      const session = await new Promise<BrokerSession>((resolve, reject) => {
+        options.signal.addEventListener('abort', () => reject(options.signal.reason), { once: true });
+        broker.connect(connection, options.username, options.password).then((accepted) => {
+          if (options.signal.aborted) accepted.end(true);
+          else resolve(accepted);
+        }, reject);
+      });
+      connection.attach(session);
+      return connection;
+    },
+  };
+}
