@@ -303,7 +303,7 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   #register(kind: DestinationKind, pattern: string, options: SubscribeOptions, sink: Sink): SubscriptionEntry {
-    if (this.#closing) throw new ClosedError();
+    if (this.#closing || this.#state === 'closed') throw new ClosedError();
     validatePattern(pattern);
     const capabilities = this.#capabilities!;
     if (kind === 'queue' && !capabilities.queues) {
@@ -408,7 +408,7 @@ export class Client extends EventEmitter<ClientEvents> {
 
   #publish(kind: DestinationKind, destination: string, body: unknown, options: PublishOptions | undefined): Promise<void> {
     try {
-      if (this.#closing) throw new ClosedError();
+      if (this.#closing || this.#state === 'closed') throw new ClosedError();
       validateName(destination);
       const capabilities = this.#capabilities!;
       const { bytes, contentType } = this.#options.codec.encode(body, options?.contentType);
