@@ -152,29 +152,73 @@ export class Client extends EventEmitter<ClientEvents> {
           if (lost) this.emit('reconnecting', { attempt, delayMs, endpoint: endpoint.display });
         },
       });
-      this.#epoch = epoch;
-      this.#endpointIndex = index;
-      this.#capabilities = epoch.connection.capabilities;
-      const restored = await this.#restore(epoch);
-      if (!epoch.alive) {
-        startIndex = (index + 1) % endpoints.length;
-        continue;
-      }
-      this.#publisher.connected(epoch);
-      if (!epoch.alive) {
-        startIndex = (index + 1) % endpoints.length;
-        continue;
-      }
-      this.#setState('connected');
-      const display = epoch.connection.endpoint.display;
-      this.#options.logger?.info?.('connected', { endpoint: display });
-      this.emit('connected', { endpoint: display });
-      if (lost) {
-        this.emit('resubscribed', { count: restored });
-        this.emit('failover', { from: lost.endpoint.display, to: display, downtimeMs: Date.now() - lost.at });
-      }
-      return;
+      if (await this.#activate(epoch, index, lost)) return;
+      startIndex = (index + 1) % endpoints.length;
     }
+  }
+
+  /** Makes a fresh connection current: restore subscriptions, then flush the buffer. False if it died meanwhile. */
+  async #activate(epoch: ConnectionEpoch, index: number, lost: { endpoint: Endpoint; at: number } | undefined): Promise<boolean> {
+    this.#epoch = epoch;
+    this.#endpointIndex = index;
+    this.#capabilities = epoch.connection.capabilities;
+    const restored = await this.#restore(epoch);
+    if (!epoch.alive) return false;
+    this.#publisher.connected(epoch);
+    if (!epoch.alive) return false;
+    this.#setState('connected');
+    const display = epoch.connection.endpoint.display;
+    this.#options.logger?.info?.('connected', { endpoint: display });
+    this.emit('connected', { endpoint: display });
+    if (lost) {
+      this.emit('resubscribed', { count: restored });
+      this.emit('failover', { from: lost.endpoint.display, to: display, downtimeMs: Date.now() - lost.at });
+    }
+    this.#schedulePriorityProbe();
+    return true;
+  }
+
+  /**
+   * priorityBackup: while on a backup, probe the first endpoint now and then, and move back to it as
+   * soon as it completes a handshake (ActiveMQ's failover transport option of the same name).
+   */
+  #schedulePriorityProbe(): void {
+    if (!this.#options.failover.priorityBackup || this.#endpointIndex === 0) return;
+    const epoch = this.#epoch;
+    const periodMs = Math.max(1000, this.#options.failover.maxDelayMs);
+    const timer = setTimeout(async () => {
+      if (this.#epoch !== epoch || !epoch?.alive || this.#closing) return;
+      let primary: ConnectionEpoch;
+      try {
+        primary = await this.#open(this.#options.endpoints[0]!, this.#shutdown.signal);
+      } catch {
+        this.#schedulePriorityProbe();
+        return;
+      }
+      if (this.#epoch !== epoch || !epoch.alive || this.#closing || this.#state !== 'connected') {
+        primary.alive = false;
+        await primary.connection.close().catch(() => undefined);
+        return;
+      }
+      await this.#switchTo(primary, 0);
+    }, periodMs);
+    (timer as { unref?: () => void }).unref?.();
+  }
+
+  /** A planned move to another connection: the old one is closed gracefully (its unacked messages go back). */
+  async #switchTo(next: ConnectionEpoch, index: number): Promise<void> {
+    const old = this.#epoch!;
+    const lost = { endpoint: old.connection.endpoint, at: Date.now() };
+    this.#setState('reconnecting');
+    old.alive = false;
+    this.#epoch = undefined;
+    this.#publisher.connectionLost();
+    await old.connection.close().catch(() => undefined);
+    if (await this.#activate(next, index, lost)) return;
+    const count = this.#options.endpoints.length;
+    this.#connectLoop((index + 1) % count, this.#options.failover.maxAttempts, this.#shutdown.signal, lost).catch((fatal: unknown) =>
+      this.#fail(fatal),
+    );
   }
 
   /** Opens one endpoint, bounded by connectTimeoutMs, and binds loss reports to the new epoch. */

@@ -25,19 +25,20 @@ function check(name: unknown, allowWildcards: boolean): asserts name is string {
       `the character ${JSON.stringify(forbidden[0])} is not allowed; separate segments with "."`,
     );
   }
-  const segments = name.split(SEPARATOR);
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i]!;
-    if (segment.length === 0) throw new InvalidDestinationError(name, `segment ${i + 1} is empty`);
-    const wildcard = segment === ONE_SEGMENT || segment === TRAILING_SEGMENTS;
-    if (wildcard && !allowWildcards) {
-      throw new InvalidDestinationError(name, 'wildcards (* and #) are only allowed in subscriptions');
-    }
-    if (!wildcard && (segment.includes(ONE_SEGMENT) || segment.includes(TRAILING_SEGMENTS))) {
-      throw new InvalidDestinationError(name, `"${segment}": * and # must stand alone as a whole segment`);
-    }
-    if (segment === TRAILING_SEGMENTS && i !== segments.length - 1) {
-      throw new InvalidDestinationError(name, '# is only allowed as the last segment');
+  // One pass over the characters, no split: this runs on every publish.
+  let segmentStart = 0;
+  let segment = 1;
+  for (let i = 0; i <= name.length; i++) {
+    const c = i < name.length ? name.charCodeAt(i) : 46; // the end closes the last segment like a "."
+    if (c === 42 /* * */ || c === 35 /* # */) {
+      const alone = i === segmentStart && (i + 1 === name.length || name.charCodeAt(i + 1) === 46);
+      if (!alone) throw new InvalidDestinationError(name, `segment ${segment}: * and # must stand alone as a whole segment`);
+      if (!allowWildcards) throw new InvalidDestinationError(name, 'wildcards (* and #) are only allowed in subscriptions');
+      if (c === 35 && i + 1 !== name.length) throw new InvalidDestinationError(name, '# is only allowed as the last segment');
+    } else if (c === 46 /* . */) {
+      if (i === segmentStart) throw new InvalidDestinationError(name, `segment ${segment} is empty`);
+      segmentStart = i + 1;
+      segment++;
     }
   }
 }

@@ -177,4 +177,25 @@ describe('failover', () => {
     expect(errors[0]).toMatchObject({ name: 'ConnectionError' });
     await expect(c.send('q', 'x')).rejects.toMatchObject({ name: 'ClosedError' });
   });
+
+  it('moves back to the first endpoint when it returns, with priorityBackup', async () => {
+    const primary = new MemoryBroker({ name: 'prio-a' });
+    const backup = new MemoryBroker({ name: 'prio-b' });
+    await backup.start();
+    cleanup.push(async () => {
+      await primary.stop();
+      await backup.stop();
+    });
+    const c = await client([primary.url, backup.url], { failover: { priorityBackup: true, maxDelayMs: 10 } });
+    expect(c.endpoint).toBe(backup.url);
+    const got: string[] = [];
+    await c.consume('q', (m) => void got.push(new TextDecoder().decode(m.bytes)));
+    const moves: Array<{ from: string; to: string }> = [];
+    c.on('failover', (e) => void moves.push(e));
+    await primary.start();
+    await eventually(() => expect(c.endpoint).toBe(primary.url), 5000);
+    expect(moves).toMatchObject([{ from: backup.url, to: primary.url }]);
+    await c.send('q', 'on primary');
+    await eventually(() => expect(got).toEqual(['on primary']));
+  });
 });
