@@ -30,11 +30,11 @@ export const DEFAULTS = {
   connectTimeoutMs: 10_000,
   failover: {
     randomize: false,
-    // The first pass after a loss is immediate; then 25, 50, 100, 200, 250, 250… ms. A standby that
+    // The first pass after a loss is immediate; then 25, 50, 100, 200, 200… ms. A standby that
     // becomes ready is found within maxDelayMs (+ jitter) of it, which keeps the client's added delay
     // well under the 300 ms goal. Refused connections are cheap, so polling this often costs little.
     initialDelayMs: 25,
-    maxDelayMs: 250,
+    maxDelayMs: 200,
     multiplier: 2,
     jitter: 0.2,
     maxAttempts: Infinity,
