@@ -1,5 +1,6 @@
 export { connect, Client } from './core/client.js';
-export type { CloseOptions, Subscription, Consumer, MessageStream } from './core/client.js';
+export type { CloseOptions, Subscription, Consumer } from './core/client.js';
+export type { MessageStream } from './core/subscriptions.js';
 export type { ConnectOptions } from './core/options.js';
 export { DEFAULTS } from './core/options.js';
 export { parseEndpoints, parseEndpoint } from './core/endpoints.js';

@@ -13,14 +13,13 @@ import {
   UnifiedMqError,
   UnsupportedError,
 } from './errors.js';
-import { validateName, validatePattern, hasWildcards } from './destination.js';
+import { validateName } from './destination.js';
 import { walkEndpoints } from './failover.js';
 import type { ConnectionEpoch } from './message.js';
-import { MessageQueue } from './message-stream.js';
 import { randomId, resolveOptions, type ConnectOptions, type ResolvedOptions } from './options.js';
 import { Publisher } from './publisher.js';
 import { canTransition } from './state.js';
-import { SubscriptionEntry, SubscriptionRegistry, type Sink } from './subscription-registry.js';
+import { Subscriptions, type MessageStream } from './subscriptions.js';
 import type { DestinationKind, Endpoint, OutgoingMessage } from './transport.js';
 import type {
   Capabilities,
@@ -54,38 +53,11 @@ export interface Consumer {
   cancel(): Promise<void>;
 }
 
-/** A subscription or consumer without a handler: iterate it with `for await`. */
-export interface MessageStream<T = unknown> extends AsyncIterable<Message<T>> {
-  readonly id: string;
-  readonly destination: string;
-  /** Resolves once the subscription is established on the broker; rejects if it cannot be. */
-  readonly ready: Promise<void>;
-  /** Stops the subscription and ends the iteration. */
-  close(): Promise<void>;
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 export class Client extends EventEmitter<ClientEvents> {
   readonly clientId: string;
   readonly #options: ResolvedOptions;
   readonly #publisher: Publisher;
-  readonly #registry = new SubscriptionRegistry();
-  readonly #ready = new Map<SubscriptionEntry, Deferred>();
+  readonly #subscriptions: Subscriptions;
   readonly #shutdown = new AbortController();
   #state: ClientState = 'connecting';
   #epoch: ConnectionEpoch | undefined;
@@ -102,6 +74,14 @@ export class Client extends EventEmitter<ClientEvents> {
     this.clientId = options.clientId;
     this.#publisher = new Publisher(options.buffer, options.publishTimeoutMs);
     this.#messageIdPrefix = `${randomId(8)}-`;
+    this.#subscriptions = new Subscriptions({
+      protocol: options.transport.protocol,
+      codec: options.codec,
+      capabilities: () => this.#capabilities!,
+      epoch: () => this.#epoch,
+      isClosed: () => this.#closing || this.#state === 'closed',
+      onError: (error) => this.emit('error', { error }),
+    });
   }
 
   get state(): ClientState { return this.#state; }
@@ -162,7 +142,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#epoch = epoch;
     this.#endpointIndex = index;
     this.#capabilities = epoch.connection.capabilities;
-    const restored = await this.#restore(epoch);
+    const restored = await this.#subscriptions.restore(epoch);
     if (!epoch.alive) return false;
     this.#publisher.connected(epoch);
     if (!epoch.alive) return false;
@@ -293,135 +273,23 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#setState('closed');
     this.#shutdown.abort(cause);
     this.#publisher.failAll(cause);
-    for (const entry of this.#registry.values()) this.#endEntry(entry, cause);
+    this.#subscriptions.endAll(cause);
     this.emit('error', { error: cause });
   }
 
   // ----- subscriptions ---------------------------------------------------------------------------
-
-  async #restore(epoch: ConnectionEpoch): Promise<number> {
-    const entries = [...this.#registry.values()];
-    await Promise.all(entries.map((entry) => this.#establish(entry, epoch)));
-    return entries.length;
-  }
-
-  async #establish(entry: SubscriptionEntry, epoch: ConnectionEpoch): Promise<void> {
-    try {
-      const subscription = await epoch.connection.subscribe(entry.request, entry.deliverer(epoch));
-      if (entry.cancelled || !epoch.alive) {
-        if (epoch.alive) await subscription.unsubscribe().catch(() => undefined);
-        return;
-      }
-      entry.current = { epoch, subscription };
-      const ready = this.#ready.get(entry);
-      this.#ready.delete(entry);
-      ready?.resolve();
-    } catch (error) {
-      if (!epoch.alive || (error instanceof UnifiedMqError && error.retryable)) return; // restored on the next connection
-      const failure = error instanceof UnifiedMqError ? error : new ConnectionError('Subscribing failed', { cause: error });
-      this.#registry.delete(entry);
-      const ready = this.#ready.get(entry);
-      this.#ready.delete(entry);
-      if (ready) ready.reject(failure);
-      else this.emit('error', { error: failure });
-      this.#endEntry(entry, failure);
-    }
-  }
-
-  #endEntry(entry: SubscriptionEntry, error?: Error): void {
-    entry.cancelled = true;
-    entry.clearBacklog();
-    if ('queue' in entry.sink) entry.sink.queue.end(error);
-    const ready = this.#ready.get(entry);
-    this.#ready.delete(entry);
-    ready?.reject(error ?? new ClosedError());
-  }
-
-  async #cancel(entry: SubscriptionEntry): Promise<void> {
-    if (entry.cancelled) return;
-    this.#registry.delete(entry);
-    this.#endEntry(entry);
-    const current = entry.current;
-    entry.current = undefined;
-    if (current?.epoch.alive) await current.subscription.unsubscribe();
-  }
-
-  #register(kind: DestinationKind, pattern: string, options: SubscribeOptions, sink: Sink): SubscriptionEntry {
-    if (this.#closing || this.#state === 'closed') throw new ClosedError();
-    validatePattern(pattern);
-    const capabilities = this.#capabilities!;
-    if (kind === 'queue' && !capabilities.queues) {
-      throw new UnsupportedError(`The ${this.#options.transport.protocol} transport has no queues on this broker; use topics, or the STOMP or AMQP transport for queues`);
-    }
-    if (hasWildcards(pattern) && (kind === 'queue' || !capabilities.wildcards)) {
-      throw new UnsupportedError(kind === 'queue' ? 'Queues cannot be consumed with wildcards; name one queue' : `The ${this.#options.transport.protocol} transport has no wildcard subscriptions on this broker; subscribe to each topic by name`);
-    }
-    if (options.durable !== undefined && !capabilities.durableSubscriptions) {
-      throw new UnsupportedError(`The ${this.#options.transport.protocol} transport has no durable subscriptions on this broker; consume a queue instead`);
-    }
-    const prefetch = options.prefetch ?? 100;
-    const concurrency = options.concurrency ?? 1;
-    if (!Number.isInteger(prefetch) || prefetch < 1) throw InvalidArgumentError.format('prefetch', 'must be a positive integer');
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw InvalidArgumentError.format('concurrency', 'must be a positive integer');
-    const ack = options.ack ?? 'auto';
-    if (ack !== 'auto' && ack !== 'manual') throw InvalidArgumentError.format('ack', `must be 'auto' or 'manual'`);
-    const entry = new SubscriptionEntry(
-      this.#registry.nextId(kind === 'topic' ? 'sub' : 'con'),
-      { kind, destination: pattern, ack, prefetch, durable: options.durable, concurrency },
-      sink,
-      this.#options.codec,
-      (error) => this.emit('error', { error }),
-    );
-    const ready = deferred();
-    this.#ready.set(entry, ready);
-    this.#registry.add(entry);
-    const epoch = this.#epoch;
-    if (epoch?.alive) void this.#establish(entry, epoch);
-    return entry;
-  }
-
-  #start<T>(kind: DestinationKind, pattern: string, handlerOrOptions: MessageHandler<T> | SubscribeOptions | undefined, maybeOptions: SubscribeOptions | undefined): Promise<SubscriptionEntry> | MessageStream<T> {
-    if (typeof handlerOrOptions === 'function') {
-      try {
-        const entry = this.#register(kind, pattern, maybeOptions ?? {}, { handler: handlerOrOptions as MessageHandler });
-        return this.#ready.get(entry)!.promise.then(() => entry);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    const options = handlerOrOptions ?? {};
-    let entry: SubscriptionEntry | undefined;
-    const queue = new MessageQueue<T>((options.ack ?? 'auto') === 'auto', () => (entry ? this.#cancel(entry) : Promise.resolve()));
-    let ready: Promise<void>;
-    try {
-      entry = this.#register(kind, pattern, options, { queue: queue as MessageQueue<unknown> });
-      ready = this.#ready.get(entry)!.promise;
-    } catch (error) {
-      queue.end(error as Error);
-      ready = Promise.reject(error);
-    }
-    ready.catch(() => undefined);
-    const id = entry?.request.id ?? '';
-    return {
-      id,
-      destination: pattern,
-      ready,
-      close: () => (entry ? this.#cancel(entry) : Promise.resolve()),
-      [Symbol.asyncIterator]: () => queue,
-    };
-  }
 
   /** Subscribes to a topic pattern (fan-out). With a handler, resolves once established. */
   subscribe<T = unknown>(pattern: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Subscription>;
   /** Without a handler: an async iterable of messages. */
   subscribe<T = unknown>(pattern: string, options?: SubscribeOptions): MessageStream<T>;
   subscribe<T = unknown>(pattern: string, handlerOrOptions?: MessageHandler<T> | SubscribeOptions, options?: SubscribeOptions): Promise<Subscription> | MessageStream<T> {
-    const started = this.#start<T>('topic', pattern, handlerOrOptions, options);
+    const started = this.#subscriptions.open<T>('topic', pattern, handlerOrOptions, options);
     if (!(started instanceof Promise)) return started;
     return started.then((entry) => ({
       id: entry.request.id,
       destination: pattern,
-      unsubscribe: () => this.#cancel(entry),
+      unsubscribe: () => this.#subscriptions.cancel(entry),
     }));
   }
 
@@ -429,12 +297,12 @@ export class Client extends EventEmitter<ClientEvents> {
   consume<T = unknown>(queue: string, handler: MessageHandler<T>, options?: ConsumeOptions): Promise<Consumer>;
   consume<T = unknown>(queue: string, options?: ConsumeOptions): MessageStream<T>;
   consume<T = unknown>(queue: string, handlerOrOptions?: MessageHandler<T> | ConsumeOptions, options?: ConsumeOptions): Promise<Consumer> | MessageStream<T> {
-    const started = this.#start<T>('queue', queue, handlerOrOptions, options);
+    const started = this.#subscriptions.open<T>('queue', queue, handlerOrOptions, options);
     if (!(started instanceof Promise)) return started;
     return started.then((entry) => ({
       id: entry.request.id,
       destination: queue,
-      cancel: () => this.#cancel(entry),
+      cancel: () => this.#subscriptions.cancel(entry),
     }));
   }
 
@@ -512,10 +380,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#shutdown.abort(new ClosedError());
     const closed = new ClosedError();
     this.#publisher.failAll(closed);
-    for (const entry of [...this.#registry.values()]) {
-      this.#registry.delete(entry);
-      this.#endEntry(entry);
-    }
+    this.#subscriptions.endAll();
     const epoch = this.#epoch;
     this.#epoch = undefined;
     this.#setState('closed');
