@@ -105,7 +105,23 @@ export function brokerImage(): Promise<string> {
   return imagePromise;
 }
 
+/** Every container the tests start carries this label, so a sweep can remove leftovers of a crashed run. */
+export const TEST_LABEL = 'unified-mq.test';
+
+const handedOut = new Set<number>();
+
+/** A free host port, never the same twice in this process (parallel starts must not collide). */
 async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await ephemeralPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -151,11 +167,19 @@ export async function startBroker(kind: BrokerKind, options: StartOptions = {}):
   let container = new GenericContainer(image)
     .withCommand([kind])
     .withExposedPorts(...kinds.map((k) => ({ container: recipe.ports[k]!, host: hostPorts.get(k)! })))
+    .withLabels({ [TEST_LABEL]: 'true' })
     .withWaitStrategy(Wait.forLogMessage(options.readyLog ?? recipe.ready))
     .withStartupTimeout(120_000);
   if (options.sharedDirectory) container = container.withBindMounts([{ source: options.sharedDirectory, target: '/var/lib/umq', mode: 'rw' }]);
   if (options.name) container = container.withName(options.name);
-  const started: StartedTestContainer = await container.start();
+  let started: StartedTestContainer;
+  try {
+    started = await container.start();
+  } catch (error) {
+    // testcontainers leaves a container that failed to start behind (and Ryuk cannot run here).
+    await sweepContainers(`${TEST_LABEL}=true`, hostPorts).catch(() => undefined);
+    throw error;
+  }
   const id = started.getId();
   const endpoints: Endpoints = {};
   for (const k of kinds) endpoints[k] = recipe.schemes[k].replace('PORT', String(hostPorts.get(k)));
@@ -194,6 +218,21 @@ export async function startBroker(kind: BrokerKind, options: StartOptions = {}):
   };
   return broker;
 }
+
+/** Removes containers with the label (optionally only those bound to one of `ports`). */
+async function sweepContainers(label: string, ports?: Map<EndpointKind, number>): Promise<void> {
+  const ids = (await docker('ps', '-aq', '--filter', `label=${label}`)).split('\n').filter(Boolean);
+  for (const id of ids) {
+    if (ports) {
+      const config = await docker('inspect', '--format', '{{json .HostConfig.PortBindings}}', id).catch(() => '');
+      if (![...ports.values()].some((port) => config.includes(`"${port}"`))) continue;
+    }
+    await docker('rm', '--force', '--volumes', id).catch(() => undefined);
+  }
+}
+
+/** Removes every container the tests ever started (a safety net for crashed runs). */
+export const sweepTestContainers = () => sweepContainers(`${TEST_LABEL}=true`);
 
 export const startActiveMQ = (options?: StartOptions) => startBroker('activemq', options);
 export const startRabbitMQ = (options?: StartOptions) => startBroker('rabbitmq', options);

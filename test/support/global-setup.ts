@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { startActiveMQ, startMosquitto, startRabbitMQ, type Broker, type BrokerInfo, type BrokerKind } from './brokers.js';
+import { startActiveMQ, startMosquitto, startRabbitMQ, sweepTestContainers, type Broker, type BrokerInfo, type BrokerKind } from './brokers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,6 +28,7 @@ export async function setup(project: TestProject): Promise<void> {
     throw new Error('No Docker engine could be started, so the integration tests cannot run. `npm run test:unit` runs the tests that need no Docker.');
   }
   execFileSync('bash', ['scripts/ensure-images.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await sweepTestContainers(); // leftovers of a run that was killed before its teardown
   const results = await Promise.allSettled([startActiveMQ(), startRabbitMQ(), startMosquitto()]);
   for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -41,4 +42,5 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await Promise.all(started.splice(0).map((broker) => broker.dispose()));
+  await sweepTestContainers(); // anything a test file started and could not dispose of
 }
