@@ -17,17 +17,24 @@ export interface ConnectionEpoch {
 
 const NOT_DECODED: unique symbol = Symbol('not decoded');
 
+/** Told when a message is settled (the subscription's prefetch window opens again). */
+export interface SettleListener {
+  settled(): void;
+}
+
 export class ReceivedMessage<T = unknown> implements Message<T> {
   #body: unknown = NOT_DECODED;
   #settled = false;
   readonly #delivery: Delivery;
   readonly #epoch: ConnectionEpoch;
   readonly #codec: Codec;
+  readonly #listener: SettleListener | undefined;
 
-  constructor(delivery: Delivery, epoch: ConnectionEpoch, codec: Codec) {
+  constructor(delivery: Delivery, epoch: ConnectionEpoch, codec: Codec, listener?: SettleListener) {
     this.#delivery = delivery;
     this.#epoch = epoch;
     this.#codec = codec;
+    this.#listener = listener;
   }
 
   get body(): T {
@@ -52,6 +59,7 @@ export class ReceivedMessage<T = unknown> implements Message<T> {
   ack(): Promise<void> {
     if (this.#settled) return Promise.resolve();
     this.#settled = true;
+    this.#listener?.settled();
     if (!this.#epoch.alive) return Promise.resolve();
     return this.#epoch.connection.ack(this.#delivery);
   }
@@ -65,6 +73,7 @@ export class ReceivedMessage<T = unknown> implements Message<T> {
       );
     }
     this.#settled = true;
+    this.#listener?.settled();
     if (!epoch.alive) return Promise.resolve();
     return epoch.connection.nack(this.#delivery, options?.requeue ?? true);
   }

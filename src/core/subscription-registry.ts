@@ -3,7 +3,7 @@
  * client re-establishes every entry on the new connection (`restore`). Each entry also dispatches its
  * deliveries to the user's handler, at most `concurrency` at a time, in the broker's order.
  */
-import type { ConnectionEpoch } from './message.js';
+import type { ConnectionEpoch, SettleListener } from './message.js';
 import { ReceivedMessage } from './message.js';
 import type { MessageQueue } from './message-stream.js';
 import type { Delivery, DestinationKind, SubscriptionRequest, TransportSubscription } from './transport.js';
@@ -22,7 +22,12 @@ export interface EntryOptions {
 
 export type Sink<T = unknown> = { handler: MessageHandler<T> } | { queue: MessageQueue<T> };
 
-export class SubscriptionEntry {
+/**
+ * One subscription or consumer. Deliveries reach the handler at most `concurrency` at a time and with
+ * at most `prefetch` unsettled: the broker enforces prefetch where its protocol can (STOMP, AMQP), and
+ * this window enforces it for the application everywhere (MQTT has no per-subscription prefetch).
+ */
+export class SubscriptionEntry implements SettleListener {
   readonly request: SubscriptionRequest;
   readonly options: EntryOptions;
   readonly sink: Sink;
@@ -32,6 +37,7 @@ export class SubscriptionEntry {
 
   #backlog: ReceivedMessage[] = [];
   #running = 0;
+  #unsettled = 0;
   readonly #codec: Codec;
   readonly #onError: (error: UnifiedMqError) => void;
 
@@ -54,16 +60,34 @@ export class SubscriptionEntry {
   deliverer(epoch: ConnectionEpoch): (delivery: Delivery) => void {
     return (delivery) => {
       if (this.cancelled) return;
-      const message = new ReceivedMessage(delivery, epoch, this.#codec);
       const sink = this.sink;
-      if ('queue' in sink) sink.queue.push(message);
-      else if (this.#running < this.options.concurrency) this.#run(sink.handler, message);
+      if ('queue' in sink) {
+        sink.queue.push(new ReceivedMessage(delivery, epoch, this.#codec));
+        return;
+      }
+      const message = new ReceivedMessage(delivery, epoch, this.#codec, this);
+      if (this.#running < this.options.concurrency && this.#unsettled < this.options.prefetch) this.#run(sink.handler, message);
       else this.#backlog.push(message);
     };
   }
 
+  /** A message handed to the handler was acked or nacked. */
+  settled(): void {
+    this.#unsettled--;
+    this.#pump();
+  }
+
+  #pump(): void {
+    const sink = this.sink;
+    if (!('handler' in sink)) return;
+    while (this.#backlog.length > 0 && !this.cancelled && this.#running < this.options.concurrency && this.#unsettled < this.options.prefetch) {
+      this.#run(sink.handler, this.#backlog.shift()!);
+    }
+  }
+
   #run(handler: MessageHandler, message: ReceivedMessage): void {
     this.#running++;
+    this.#unsettled++;
     let result: void | Promise<void>;
     try {
       result = handler(message);
@@ -89,9 +113,11 @@ export class SubscriptionEntry {
     if (this.options.ack === 'auto' && !message.settled) {
       const settle = failed ? message.nack({ requeue: true }) : message.ack();
       settle.catch((e: unknown) => this.#onError(wrapHandlerError(e, this.options.destination)));
+      // A transport without nack leaves the message unsettled (the broker redelivers it after the
+      // session resumes); the handler is done with it, so it no longer counts against prefetch.
+      if (!message.settled) this.settled();
     }
-    const next = this.#backlog.shift();
-    if (next && !this.cancelled) this.#run(handler, next);
+    this.#pump();
   }
 
   /** Drops deliveries not yet handled (on cancel): the broker redelivers what was not acked. */

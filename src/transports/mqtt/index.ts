@@ -1,0 +1,2 @@
+export { mqtt } from './transport.js';
+export type { MqttTransportOptions } from './options.js';
