@@ -1,0 +1,12 @@
+import { stomp } from '../../src/transports/stomp/index.js';
+import { sharedBroker } from '../support/shared-brokers.js';
+import { runConformance } from './suite.js';
+
+runConformance({
+  name: 'stomp-activemq',
+  transport: () => stomp(),
+  lacks: ['nack'],
+  async broker() {
+    return { endpoints: [sharedBroker('activemq').endpoints.stomp!] };
+  },
+});
