@@ -1,314 +1,546 @@
 /**
- * Brokers in containers for the integration tests (testcontainers, image from scripts/ensure-images.sh).
+ * Brokers in containers for the integration tests: testcontainers' GenericContainer on the image that
+ * scripts/ensure-images.sh builds offline from Debian packages (ActiveMQ 5.17, RabbitMQ 3.10, Mosquitto 2.0).
  *
- * Host ports are chosen up front and bound explicitly, so a broker that is killed and started again
- * keeps its endpoints: failover tests list both endpoints of a pair before anything happens. Faults
- * go through the docker CLI (kill, stop, pause, network disconnect), which testcontainers does not wrap.
+ * - Endpoints are full URLs on 127.0.0.1. Host ports are picked up front and bound explicitly, so a broker
+ *   that is killed, stopped, restarted or cut off the network comes back on the SAME endpoints (with
+ *   ephemeral bindings Docker would hand out new host ports on every start). Failover tests rely on this:
+ *   clients list every endpoint before anything happens.
+ * - Readiness means "the protocol answers": the broker's ready line in the log, then a protocol-level
+ *   handshake on each TCP protocol (MQTT CONNACK, STOMP CONNECTED, AMQP header). A TCP accept alone proves
+ *   nothing: Docker's port proxy accepts on the mapped port even when nothing listens behind it.
+ * - Faults go through the docker CLI (kill, stop, pause, network disconnect), which testcontainers does not wrap.
+ * - Cleanup: every container carries the label `unified-mq.test` and the pid of the process that started it.
+ *   dispose() removes it; a process exit hook removes whatever a crashed test left behind; and
+ *   sweepOrphanedContainers() (run by the global setup and teardown) removes containers whose owner process
+ *   is gone. Containers of OTHER live test runs on the same engine are never touched.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { GenericContainer, Wait } from 'testcontainers';
 
+// No Ryuk: its image cannot be pulled here, and the fixtures clean up themselves.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+
 const exec = promisify(execFile);
+const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
 export type BrokerKind = 'activemq' | 'rabbitmq' | 'mosquitto';
-export type EndpointKind = 'mqtt' | 'stomp' | 'amqp' | 'openwire' | 'mqtt-ws' | 'stomp-ws';
-export type Endpoints = Partial<Record<EndpointKind, string>>;
+export type Protocol = 'mqtt' | 'stomp' | 'amqp' | 'openwire' | 'mqtt-ws' | 'stomp-ws';
+/** @deprecated alias of Protocol */
+export type EndpointKind = Protocol;
+export type Endpoints = Partial<Record<Protocol, string>>;
 
-/** What a test needs to reach a broker; plain data, so the global setup can hand it to test files. */
+/** What a test needs to reach a broker. Plain data, so the global setup can `provide` it to test files. */
 export interface BrokerInfo {
   kind: BrokerKind;
+  /** Per protocol the image serves, a full URL on 127.0.0.1, e.g. `mqtt://127.0.0.1:32771`, `ws://127.0.0.1:32775/ws`. */
   endpoints: Endpoints;
-  protocols: EndpointKind[];
+  /** The protocols this broker serves (the keys of `endpoints`). */
+  protocols: Protocol[];
+  /** The host port of each protocol (handy for startFaultProxy('127.0.0.1', ports.mqtt)). */
+  ports: Partial<Record<Protocol, number>>;
+  /** RabbitMQ: guest/guest. ActiveMQ and Mosquitto accept anonymous clients: undefined. */
   username: string | undefined;
   password: string | undefined;
 }
 
 export interface Broker extends BrokerInfo {
   readonly containerId: string;
-  /** SIGKILL: sockets close at once, nothing is flushed. */
+  readonly containerName: string;
+  /** SIGKILL: the broker dies at once, sockets close, nothing is flushed. The host ports then refuse. */
   kill(): Promise<void>;
-  /** A graceful stop, as for a maintenance reboot. */
+  /** A graceful stop (SIGTERM, up to 30 s), as for a maintenance reboot. */
   stop(): Promise<void>;
-  /** Freezes the broker: sockets stay open and silent, only heartbeats can tell. */
+  /** `docker pause`: the broker freezes; its sockets stay open and silent. Only heartbeats can tell. */
   pause(): Promise<void>;
   unpause(): Promise<void>;
-  /** Cuts the container off the network (a partition), and heals it. */
+  /**
+   * `docker network disconnect bridge`. Seen from the host through 127.0.0.1 this is NOT a silent partition:
+   * Docker removes the port mapping, so existing connections through it are closed and new ones are refused
+   * (like a crash), while the broker itself keeps running and may not notice its clients are gone until its
+   * own heartbeat/keepalive timeout (it keeps their sessions). For a silent partition use pause() or the
+   * fault proxy's blackhole().
+   */
   disconnectNetwork(): Promise<void>;
+  /**
+   * `docker network connect bridge`. Docker re-creates the port mapping with the same fixed host ports
+   * (the container may get a new bridge IP, which host clients never see); this resolves once the
+   * broker's protocols answer again on the unchanged endpoints.
+   */
   reconnectNetwork(): Promise<void>;
-  /** Starts a stopped or killed broker again (same endpoints) and waits until it logs `readyLog`. */
-  start(readyLog?: RegExp): Promise<void>;
+  /** Starts a stopped or killed broker again (same endpoints) and waits until it is ready. */
+  start(): Promise<void>;
+  /** stop() then start(). */
   restart(): Promise<void>;
+  /** The whole container log (stdout and stderr). */
   logs(): Promise<string>;
+  /** Waits until the log (since `since`, default: everything) matches `pattern`. */
+  waitForLog(pattern: RegExp, options?: { since?: Date; timeoutMs?: number }): Promise<void>;
+  /** Removes the container. Never throws; safe to call twice. */
   dispose(): Promise<void>;
 }
 
 interface Recipe {
-  kind: BrokerKind;
-  ports: Record<EndpointKind, number | undefined>;
-  schemes: Record<EndpointKind, string>;
+  /** container port per protocol */
+  ports: Partial<Record<Protocol, number>>;
+  /** the log line that means "serving" */
   ready: RegExp;
   username: string | undefined;
   password: string | undefined;
 }
 
-const SCHEMES: Record<EndpointKind, string> = {
-  mqtt: 'mqtt://127.0.0.1:PORT',
-  stomp: 'stomp://127.0.0.1:PORT',
-  amqp: 'amqp://127.0.0.1:PORT',
-  openwire: 'tcp://127.0.0.1:PORT',
-  'mqtt-ws': 'ws://127.0.0.1:PORT/ws',
-  'stomp-ws': 'ws://127.0.0.1:PORT/ws',
+const URL_TEMPLATES: Record<Protocol, (port: number) => string> = {
+  mqtt: (p) => `mqtt://127.0.0.1:${p}`,
+  stomp: (p) => `stomp://127.0.0.1:${p}`,
+  amqp: (p) => `amqp://127.0.0.1:${p}`,
+  openwire: (p) => `tcp://127.0.0.1:${p}`,
+  'mqtt-ws': (p) => `ws://127.0.0.1:${p}/ws`,
+  'stomp-ws': (p) => `ws://127.0.0.1:${p}/ws`,
 };
 
+export const ACTIVEMQ_READY_LOG = /Apache ActiveMQ [\d.]+ \(umq, [^)]*\) started/;
+/** What a broker of the pair logs when it finds the shared KahaDB locked and waits as the standby. */
+export const ACTIVEMQ_STANDBY_LOG = /slave mode waiting a lock|is locked by another server/i;
+
 const RECIPES: Record<BrokerKind, Recipe> = {
-  activemq: {
-    kind: 'activemq',
-    ports: { mqtt: 1883, stomp: 61613, openwire: 61616, amqp: undefined, 'mqtt-ws': undefined, 'stomp-ws': undefined },
-    schemes: SCHEMES,
-    ready: /Apache ActiveMQ [\d.]+ \(umq, .*\) started/,
-    username: undefined,
-    password: undefined,
-  },
+  // Debian's ActiveMQ has no AMQP and no WebSocket transport (activemq-amqp / activemq-http are not packaged).
+  activemq: { ports: { mqtt: 1883, stomp: 61613, openwire: 61616 }, ready: ACTIVEMQ_READY_LOG, username: undefined, password: undefined },
   rabbitmq: {
-    kind: 'rabbitmq',
-    ports: { amqp: 5672, mqtt: 1883, stomp: 61613, 'stomp-ws': 15674, 'mqtt-ws': 15675, openwire: undefined },
-    schemes: SCHEMES,
-    ready: /completed with \d+ plugins|Server startup complete/,
+    ports: { amqp: 5672, mqtt: 1883, stomp: 61613, 'stomp-ws': 15674, 'mqtt-ws': 15675 },
+    ready: /Server startup complete; \d+ plugins started|completed with \d+ plugins/,
     username: 'guest',
     password: 'guest',
   },
-  mosquitto: {
-    kind: 'mosquitto',
-    ports: { mqtt: 1883, stomp: undefined, amqp: undefined, openwire: undefined, 'mqtt-ws': undefined, 'stomp-ws': undefined },
-    schemes: SCHEMES,
-    ready: /mosquitto version [\d.]+ running/,
-    username: undefined,
-    password: undefined,
-  },
+  // Debian's Mosquitto 2.0.11 is built without WebSockets.
+  mosquitto: { ports: { mqtt: 1883 }, ready: /mosquitto version [\d.]+ running/, username: undefined, password: undefined },
 };
 
-export const ACTIVEMQ_STANDBY_LOG = /slave mode waiting a lock|is locked by another server/i;
+// ---------------------------------------------------------------------------------------------------------
+// The image
 
 let imagePromise: Promise<string> | undefined;
 
-/** The broker image (built once per recipe by scripts/ensure-images.sh). */
+/**
+ * The broker image, built once per recipe by scripts/ensure-images.sh (a no-op when it exists).
+ * UMQ_BROKER_IMAGE overrides it (the global setup sets it, so test workers do not run the script again).
+ */
 export function brokerImage(): Promise<string> {
-  imagePromise ??= exec('bash', ['scripts/ensure-images.sh'], { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 }).then(
-    ({ stdout }) => stdout.trim().split('\n').pop()!,
-  );
+  const preset = process.env.UMQ_BROKER_IMAGE;
+  if (preset) return Promise.resolve(preset);
+  imagePromise ??= exec('bash', [join(REPO_ROOT, 'scripts/ensure-images.sh')], { maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000 })
+    .then(({ stdout }) => {
+      const image = stdout.trim().split('\n').pop();
+      if (!image) throw new Error('scripts/ensure-images.sh printed no image name');
+      return image;
+    })
+    .catch((error: unknown) => {
+      imagePromise = undefined;
+      throw error;
+    });
   return imagePromise;
 }
 
-/** Every container the tests start carries this label, so a sweep can remove leftovers of a crashed run. */
+// ---------------------------------------------------------------------------------------------------------
+// Ownership and cleanup
+
 export const TEST_LABEL = 'unified-mq.test';
+const OWNER_LABEL = 'unified-mq.test.owner';
+
+/** Containers this process started and has not disposed of yet. */
+const live = new Set<string>();
+let exitHookInstalled = false;
+
+function track(id: string): void {
+  live.add(id);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort when a test file or the runner exits without disposing (an uncaught error, process.exit):
+  // 'exit' handlers must be synchronous, hence execFileSync.
+  process.once('exit', () => {
+    if (live.size === 0) return;
+    try {
+      execFileSync('docker', ['rm', '--force', '--volumes', ...live], { stdio: 'ignore', timeout: 30_000 });
+    } catch {
+      // nothing more we can do here; the next global setup sweeps orphans
+    }
+  });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes test containers whose owner process is gone (a run that was killed before its teardown), plus,
+ * with `includeOwn`, those this process started. Containers owned by other live processes (a colleague's
+ * concurrent run) are left alone. Containers without an owner label (older fixtures) go after an hour.
+ */
+export async function sweepOrphanedContainers(options: { includeOwn?: boolean } = {}): Promise<string[]> {
+  const out = await docker('ps', '-a', '--filter', `label=${TEST_LABEL}`, '--format', `{{.ID}}\t{{.Label "${OWNER_LABEL}"}}\t{{.CreatedAt}}`).catch(() => '');
+  const doomed: string[] = [];
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [id = '', owner = '', created = ''] = line.split('\t');
+    const pid = Number(owner);
+    if (owner === '') {
+      const age = Date.now() - Date.parse(created.replace(/ [A-Z]+$/, '').replace(' +0000', 'Z').replace(' ', 'T'));
+      if (age > 3_600_000) doomed.push(id);
+    } else if ((options.includeOwn && pid === process.pid) || (pid !== process.pid && !processAlive(pid))) {
+      doomed.push(id);
+    }
+  }
+  if (doomed.length > 0) await docker('rm', '--force', '--volumes', ...doomed).catch(() => undefined);
+  for (const id of doomed) for (const full of live) if (full.startsWith(id)) live.delete(full);
+  return doomed;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers
+
+async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await exec('docker', args, { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  return stdout;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const handedOut = new Set<number>();
 
 /** A free host port, never the same twice in this process (parallel starts must not collide). */
 async function freePort(): Promise<number> {
   for (;;) {
-    const port = await ephemeralPort();
-    if (!handedOut.has(port)) {
+    const port = await new Promise<number>((resolvePort, reject) => {
+      const server = createServer();
+      server.unref();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (port > 0 && !handedOut.has(port)) {
       handedOut.add(port);
       return port;
     }
   }
 }
 
-function ephemeralPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+let nameCounter = 0;
+function containerName(kind: string): string {
+  return `umq-${kind}-${process.pid}-${++nameCounter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await exec('docker', args, { maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
+// ---------------------------------------------------------------------------------------------------------
+// Protocol-level probes: "does a broker answer on this endpoint?"
 
-async function waitForLog(containerId: string, pattern: RegExp, sinceIso: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { stdout, stderr } = await exec('docker', ['logs', '--since', sinceIso, containerId], { maxBuffer: 64 * 1024 * 1024 });
-    if (pattern.test(stdout) || pattern.test(stderr)) return;
-    if (Date.now() > deadline) {
-      throw new Error(`container ${containerId.slice(0, 12)} did not log ${pattern} within ${timeoutMs} ms; last lines:\n${(stdout + stderr).slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-export interface StartOptions {
-  /** Bind-mount this host directory at /var/lib/umq (the shared KahaDB of a pair). */
-  sharedDirectory?: string;
-  /** The log line that means "started" (default: the broker's ready line). */
-  readyLog?: RegExp;
-  name?: string;
-}
-
-export async function startBroker(kind: BrokerKind, options: StartOptions = {}): Promise<Broker> {
-  const recipe = RECIPES[kind];
-  const image = await brokerImage();
-  const kinds = (Object.keys(recipe.ports) as EndpointKind[]).filter((k) => recipe.ports[k] !== undefined);
-  const hostPorts = new Map<EndpointKind, number>();
-  for (const k of kinds) hostPorts.set(k, await freePort());
-  let container = new GenericContainer(image)
-    .withCommand([kind])
-    .withExposedPorts(...kinds.map((k) => ({ container: recipe.ports[k]!, host: hostPorts.get(k)! })))
-    .withLabels({ [TEST_LABEL]: 'true' })
-    .withWaitStrategy(Wait.forLogMessage(options.readyLog ?? recipe.ready))
-    .withStartupTimeout(120_000);
-  if (options.sharedDirectory) container = container.withBindMounts([{ source: options.sharedDirectory, target: '/var/lib/umq', mode: 'rw' }]);
-  if (options.name) container = container.withName(options.name);
-  let started: StartedTestContainer;
-  try {
-    started = await container.start();
-  } catch (error) {
-    // testcontainers leaves a container that failed to start behind (and Ryuk cannot run here).
-    await sweepContainers(`${TEST_LABEL}=true`, hostPorts).catch(() => undefined);
-    throw error;
-  }
-  const id = started.getId();
-  const endpoints: Endpoints = {};
-  for (const k of kinds) endpoints[k] = recipe.schemes[k].replace('PORT', String(hostPorts.get(k)));
-  let disposed = false;
-  const broker: Broker = {
-    kind,
-    endpoints,
-    protocols: kinds,
-    username: recipe.username,
-    password: recipe.password,
-    containerId: id,
-    kill: async () => void (await docker('kill', '--signal', 'KILL', id)),
-    stop: async () => void (await docker('stop', '--time', '30', id)),
-    pause: async () => void (await docker('pause', id)),
-    unpause: async () => void (await docker('unpause', id)),
-    disconnectNetwork: async () => void (await docker('network', 'disconnect', 'bridge', id)),
-    reconnectNetwork: async () => void (await docker('network', 'connect', 'bridge', id)),
-    start: async (readyLog) => {
-      const since = new Date(Date.now() - 1000).toISOString();
-      await docker('start', id);
-      await waitForLog(id, readyLog ?? recipe.ready, since, 120_000);
-    },
-    restart: async () => {
-      await docker('stop', '--time', '30', id);
-      await broker.start();
-    },
-    logs: async () => {
-      const { stdout, stderr } = await exec('docker', ['logs', id], { maxBuffer: 64 * 1024 * 1024 });
-      return stdout + stderr;
-    },
-    dispose: async () => {
-      if (disposed) return;
-      disposed = true;
-      await docker('rm', '--force', '--volumes', id).catch(() => undefined);
-    },
-  };
-  return broker;
-}
-
-/** Removes containers with the label (optionally only those bound to one of `ports`). */
-async function sweepContainers(label: string, ports?: Map<EndpointKind, number>): Promise<void> {
-  const ids = (await docker('ps', '-aq', '--filter', `label=${label}`)).split('\n').filter(Boolean);
-  for (const id of ids) {
-    if (ports) {
-      const config = await docker('inspect', '--format', '{{json .HostConfig.PortBindings}}', id).catch(() => '');
-      if (![...ports.values()].some((port) => config.includes(`"${port}"`))) continue;
-    }
-    await docker('rm', '--force', '--volumes', id).catch(() => undefined);
-  }
-}
-
-/** Removes every container the tests ever started (a safety net for crashed runs). */
-export const sweepTestContainers = () => sweepContainers(`${TEST_LABEL}=true`);
-
-export const startActiveMQ = (options?: StartOptions) => startBroker('activemq', options);
-export const startRabbitMQ = (options?: StartOptions) => startBroker('rabbitmq', options);
-export const startMosquitto = (options?: StartOptions) => startBroker('mosquitto', options);
-
-/** True when a STOMP CONNECT on `stompUrl` is answered with CONNECTED (a standby's port accepts TCP, then closes). */
-export function stompAnswers(stompUrl: string, timeoutMs = 2000): Promise<boolean> {
-  const url = new URL(stompUrl);
-  return new Promise((resolve) => {
-    const socket = tcpConnect(Number(url.port), url.hostname);
-    let data = '';
+/** Opens a TCP connection, writes `hello`, and resolves with `judge(bytes so far)` once it returns a verdict. */
+function probe(url: string, hello: Buffer, judge: (data: Buffer) => boolean | undefined, timeoutMs: number): Promise<boolean> {
+  const parsed = new URL(url);
+  return new Promise((resolveProbe) => {
+    const socket = tcpConnect(Number(parsed.port), parsed.hostname);
+    let data = Buffer.alloc(0);
+    let settled = false;
     const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(ok);
+      resolveProbe(ok);
     };
     const timer = setTimeout(() => done(false), timeoutMs);
-    socket.on('connect', () => socket.write('CONNECT\naccept-version:1.2\nhost:localhost\n\n\0'));
-    socket.on('data', (chunk) => {
-      data += chunk.toString('latin1');
-      if (data.startsWith('CONNECTED')) done(true);
-      else if (data.length > 0 && data.includes('\0')) done(false);
+    socket.on('connect', () => socket.write(hello));
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      const verdict = judge(data);
+      if (verdict !== undefined) done(verdict);
     });
     socket.on('error', () => done(false));
     socket.on('close', () => done(false));
   });
 }
 
+/** True when a STOMP CONNECT on `url` is answered with CONNECTED. A standby's mapped port accepts TCP and closes it. */
+export function stompAnswers(url: string, timeoutMs = 2000, credentials?: { username?: string; password?: string }): Promise<boolean> {
+  const headers = ['CONNECT', 'accept-version:1.2', 'host:/', 'heart-beat:0,0'];
+  if (credentials?.username !== undefined) headers.push(`login:${credentials.username}`, `passcode:${credentials.password ?? ''}`);
+  const hello = Buffer.from(`${headers.join('\n')}\n\n\0`, 'latin1');
+  return probe(url, hello, (data) => {
+    const text = data.toString('latin1');
+    if (text.startsWith('CONNECTED')) return true;
+    return text.includes('\0') ? false : undefined;
+  }, timeoutMs);
+}
+
+/** True when an MQTT 3.1.1 CONNECT on `url` is answered with CONNACK "accepted". */
+export function mqttAnswers(url: string, timeoutMs = 2000, credentials?: { username?: string; password?: string }): Promise<boolean> {
+  const str = (s: string) => {
+    const b = Buffer.from(s, 'utf8');
+    return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+  };
+  let flags = 0x02; // clean session
+  const payload = [str(`umq-probe-${process.pid}-${Math.random().toString(36).slice(2, 10)}`)];
+  if (credentials?.username !== undefined) {
+    flags |= 0x80;
+    payload.push(str(credentials.username));
+    if (credentials.password !== undefined) {
+      flags |= 0x40;
+      payload.push(str(credentials.password));
+    }
+  }
+  const body = Buffer.concat([str('MQTT'), Buffer.from([4, flags, 0, 10]), ...payload]);
+  const hello = Buffer.concat([Buffer.from([0x10, body.length]), body]); // short CONNECT: length < 128
+  return probe(url, hello, (data) => (data.length < 4 ? undefined : data[0] === 0x20 && data[3] === 0), timeoutMs);
+}
+
+/** True when the peer answers an AMQP 1.0 SASL protocol header with an AMQP protocol header. */
+export function amqpAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
+  const hello = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
+  return probe(url, hello, (data) => (data.length < 4 ? undefined : data.subarray(0, 4).toString('latin1') === 'AMQP'), timeoutMs);
+}
+
+/** True when every TCP protocol of `info` answers a protocol-level handshake (WebSocket and OpenWire are not probed). */
+export async function brokerAnswers(info: BrokerInfo, timeoutMs = 2000): Promise<boolean> {
+  const credentials = { username: info.username, password: info.password };
+  const checks: Array<Promise<boolean>> = [];
+  if (info.endpoints.mqtt) checks.push(mqttAnswers(info.endpoints.mqtt, timeoutMs, credentials));
+  if (info.endpoints.stomp) checks.push(stompAnswers(info.endpoints.stomp, timeoutMs, credentials));
+  if (info.endpoints.amqp) checks.push(amqpAnswers(info.endpoints.amqp, timeoutMs));
+  return (await Promise.all(checks)).every(Boolean);
+}
+
+async function waitUntilAnswers(info: BrokerInfo, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await brokerAnswers(info))) {
+    if (Date.now() > deadline) throw new Error(`${info.kind} on ${JSON.stringify(info.endpoints)} did not answer within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+async function containerLogs(id: string, since?: Date): Promise<string> {
+  const args = ['logs', ...(since ? ['--since', since.toISOString()] : []), id];
+  const { stdout, stderr } = await exec('docker', args, { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+  return stdout + stderr;
+}
+
+async function waitForContainerLog(id: string, pattern: RegExp, since: Date | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await containerLogs(id, since).catch(() => '');
+    if (pattern.test(text)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`container ${id.slice(0, 12)} did not log ${pattern} within ${timeoutMs} ms; its last lines:\n${text.slice(-2000)}`);
+    }
+    await sleep(100);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Starting a broker
+
+export interface StartOptions {
+  /** Bind-mount this host directory at /var/lib/umq (ActiveMQ keeps KahaDB in /var/lib/umq/kahadb). */
+  sharedDirectory?: string;
+  /** The log line that means "started" (default: the broker's ready line). */
+  readyLog?: RegExp;
+  /** Skip the protocol handshake after the ready line (the pair's standby opens no ports). */
+  skipProtocolCheck?: boolean;
+  /** Container name (default: umq-KIND-PID-N-RANDOM). */
+  name?: string;
+  startupTimeoutMs?: number;
+}
+
+export async function startBroker(kind: BrokerKind, options: StartOptions = {}): Promise<Broker> {
+  const recipe = RECIPES[kind];
+  const image = await brokerImage();
+  const protocols = Object.keys(recipe.ports) as Protocol[];
+  const readyLog = options.readyLog ?? recipe.ready;
+  const startupTimeoutMs = options.startupTimeoutMs ?? 120_000;
+
+  // A host port picked here can, rarely, be taken by another process before Docker binds it: retry.
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    const name = options.name ?? containerName(kind);
+    const ports: Partial<Record<Protocol, number>> = {};
+    for (const p of protocols) ports[p] = await freePort();
+    let container = new GenericContainer(image)
+      .withName(name)
+      .withCommand([kind])
+      .withExposedPorts(...protocols.map((p) => ({ container: recipe.ports[p]!, host: ports[p]! })))
+      .withLabels({ [TEST_LABEL]: 'true', [OWNER_LABEL]: String(process.pid) })
+      .withWaitStrategy(Wait.forLogMessage(readyLog))
+      .withStartupTimeout(startupTimeoutMs);
+    if (options.sharedDirectory) container = container.withBindMounts([{ source: options.sharedDirectory, target: '/var/lib/umq', mode: 'rw' }]);
+    let id: string;
+    try {
+      id = (await container.start()).getId();
+    } catch (error) {
+      // testcontainers leaves a container that failed its wait strategy behind (and no Ryuk runs here).
+      await docker('rm', '--force', '--volumes', name).catch(() => undefined);
+      if (attempt < 3 && /port is already allocated|address already in use/i.test(String(error))) continue;
+      throw error;
+    }
+    track(id);
+    const endpoints: Endpoints = {};
+    for (const p of protocols) endpoints[p] = URL_TEMPLATES[p](ports[p]!);
+    const info: BrokerInfo = { kind, endpoints, protocols, ports, username: recipe.username, password: recipe.password };
+    const broker = makeBroker(id, name, info, readyLog, !options.skipProtocolCheck, startupTimeoutMs);
+    try {
+      if (!options.skipProtocolCheck) await waitUntilAnswers(info, 30_000);
+    } catch (error) {
+      await broker.dispose();
+      throw error;
+    }
+    return broker;
+  }
+}
+
+function makeBroker(id: string, name: string, info: BrokerInfo, readyLog: RegExp, protocolCheck: boolean, startupTimeoutMs: number): Broker {
+  let disposed = false;
+  const ready = async (since: Date) => {
+    await waitForContainerLog(id, readyLog, since, startupTimeoutMs);
+    if (protocolCheck) await waitUntilAnswers(info, 30_000);
+  };
+  const broker: Broker = {
+    ...info,
+    containerId: id,
+    containerName: name,
+    kill: async () => void (await docker('kill', '--signal', 'KILL', id)),
+    stop: async () => void (await docker('stop', '--time', '30', id)),
+    pause: async () => void (await docker('pause', id)),
+    unpause: async () => void (await docker('unpause', id)),
+    disconnectNetwork: async () => void (await docker('network', 'disconnect', 'bridge', id)),
+    reconnectNetwork: async () => {
+      await docker('network', 'connect', 'bridge', id);
+      if (protocolCheck) await waitUntilAnswers(info, 30_000);
+    },
+    start: async () => {
+      // Docker's log timestamps have sub-second precision; a second of slack is harmless (the old run's
+      // last lines are not the ready line: a killed broker logs nothing after it).
+      const since = new Date(Date.now() - 1000);
+      await docker('start', id);
+      await ready(since);
+    },
+    restart: async () => {
+      await broker.stop();
+      await broker.start();
+    },
+    logs: () => containerLogs(id),
+    waitForLog: (pattern, opts = {}) => waitForContainerLog(id, pattern, opts.since, opts.timeoutMs ?? 60_000),
+    dispose: async () => {
+      if (disposed) return;
+      disposed = true;
+      await docker('rm', '--force', '--volumes', id).catch(() => undefined);
+      live.delete(id);
+    },
+  };
+  return broker;
+}
+
+export const startActiveMQ = (options?: StartOptions) => startBroker('activemq', options);
+export const startRabbitMQ = (options?: StartOptions) => startBroker('rabbitmq', options);
+export const startMosquitto = (options?: StartOptions) => startBroker('mosquitto', options);
+
+// ---------------------------------------------------------------------------------------------------------
+// The ActiveMQ active/standby pair
+
 export interface ActiveMQPair {
   a: Broker;
   b: Broker;
-  /** Per protocol, [a, b]. */
-  endpoints: Partial<Record<EndpointKind, [string, string]>>;
-  /** Which broker serves now (by a protocol-level handshake), if any. */
+  /** Per protocol, [a, b]: both endpoints are known (and mapped) up front, also the standby's. */
+  endpoints: Partial<Record<Protocol, [string, string]>>;
+  protocols: Protocol[];
+  username: undefined;
+  password: undefined;
+  /** The host directory both brokers mount (KahaDB and its lock file). */
+  sharedDirectory: string;
+  /** Which broker serves now, by a STOMP CONNECT on each (a TCP accept proves nothing); undefined if neither. */
   active(): Promise<'a' | 'b' | undefined>;
+  /** Polls active() every 50 ms until one serves; throws after `timeoutMs` (default 30 s). */
   waitForActive(timeoutMs?: number): Promise<'a' | 'b'>;
+  /** Removes both containers and the shared directory. Never throws. */
   dispose(): Promise<void>;
 }
 
-/** Two ActiveMQ brokers sharing one KahaDB directory: Amazon MQ's active/standby topology. */
+/**
+ * Two ActiveMQ brokers sharing one KahaDB directory (a host temp dir bind-mounted into both): Amazon MQ's
+ * active/standby topology. Whoever holds the KahaDB file lock is active and opens its ports; the other logs
+ * that it waits for the lock. `a` is started first and is active; `b` is the standby. After a fault, a
+ * broker restarted with start() comes back as whatever it finds (usually the standby).
+ */
 export async function startActiveMQPair(): Promise<ActiveMQPair> {
   const shared = await mkdtemp(join(tmpdir(), 'umq-kahadb-'));
   const started: Broker[] = [];
+  const cleanup = async () => {
+    await Promise.all(started.map((broker) => broker.dispose()));
+    await rm(shared, { recursive: true, force: true }).catch(() => undefined);
+  };
   try {
+    const either = new RegExp(`${ACTIVEMQ_READY_LOG.source}|${ACTIVEMQ_STANDBY_LOG.source}`, 'i');
+    // a: must become active (its ready line), and answer STOMP.
     const a = await startActiveMQ({ sharedDirectory: shared });
     started.push(a);
-    const b = await startActiveMQ({ sharedDirectory: shared, readyLog: ACTIVEMQ_STANDBY_LOG });
+    // b: ready when it logs that it waits for the lock; it opens no ports until it gets it.
+    const b = await startActiveMQ({ sharedDirectory: shared, readyLog: ACTIVEMQ_STANDBY_LOG, skipProtocolCheck: true });
     started.push(b);
+    // After a fault, either may come back as active or standby: restarts wait for either line.
+    const members = [a, b].map((broker) => withReadyLog(broker, either)) as [Broker, Broker];
     const endpoints: ActiveMQPair['endpoints'] = {};
-    for (const k of a.protocols) endpoints[k] = [a.endpoints[k]!, b.endpoints[k]!];
+    for (const p of a.protocols) endpoints[p] = [a.endpoints[p]!, b.endpoints[p]!];
     const active = async (): Promise<'a' | 'b' | undefined> => {
-      const [okA, okB] = await Promise.all([stompAnswers(a.endpoints.stomp!), stompAnswers(b.endpoints.stomp!)]);
+      const [okA, okB] = await Promise.all([stompAnswers(a.endpoints.stomp!, 1000), stompAnswers(b.endpoints.stomp!, 1000)]);
       return okA ? 'a' : okB ? 'b' : undefined;
     };
     return {
-      a,
-      b,
+      a: members[0],
+      b: members[1],
       endpoints,
+      protocols: a.protocols,
+      username: undefined,
+      password: undefined,
+      sharedDirectory: shared,
       active,
       async waitForActive(timeoutMs = 30_000) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           const which = await active();
           if (which) return which;
-          if (Date.now() > deadline) throw new Error(`neither broker of the pair serves after ${timeoutMs} ms`);
-          await new Promise((r) => setTimeout(r, 50));
+          if (Date.now() > deadline) throw new Error(`neither broker of the ActiveMQ pair serves STOMP after ${timeoutMs} ms`);
+          await sleep(50);
         }
       },
-      async dispose() {
-        await Promise.all(started.map((broker) => broker.dispose()));
-        await rm(shared, { recursive: true, force: true });
-      },
+      dispose: cleanup,
     };
   } catch (error) {
-    await Promise.all(started.map((broker) => broker.dispose()));
-    await rm(shared, { recursive: true, force: true });
+    await cleanup();
     throw error;
   }
+}
+
+/** The same broker, but start()/restart() wait for `readyLog` and skip the protocol check (a standby opens no ports). */
+function withReadyLog(broker: Broker, readyLog: RegExp): Broker {
+  const start = async () => {
+    const since = new Date(Date.now() - 1000);
+    await docker('start', broker.containerId);
+    await broker.waitForLog(readyLog, { since, timeoutMs: 120_000 });
+  };
+  return {
+    ...broker,
+    start,
+    restart: async () => {
+      await broker.stop();
+      await start();
+    },
+    reconnectNetwork: async () => void (await docker('network', 'connect', 'bridge', broker.containerId)),
+  };
 }
