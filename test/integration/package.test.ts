@@ -1,0 +1,41 @@
+/**
+ * The shipped package (dist/, built by `npm test` before the tests run), loaded the way users load it:
+ * through its package.json exports, as ESM and as CJS.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const entries = ['unified-mq', 'unified-mq/mqtt', 'unified-mq/amqp', 'unified-mq/stomp', 'unified-mq/memory'];
+const factories: Record<string, string> = { 'unified-mq': 'connect', 'unified-mq/mqtt': 'mqtt', 'unified-mq/amqp': 'amqp', 'unified-mq/stomp': 'stomp', 'unified-mq/memory': 'memory' };
+
+describe('the built package', () => {
+  it.each(entries)('%s loads as ESM and as CJS', async (entry) => {
+    const esm = await import(entry);
+    const cjs = require(entry);
+    expect(typeof esm[factories[entry]!]).toBe('function');
+    expect(typeof cjs[factories[entry]!]).toBe('function');
+  });
+
+  it('keeps every transport library out of the core entry point', () => {
+    const core = readFileSync(require.resolve('unified-mq'), 'utf8');
+    const imported = [...core.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
+    expect(imported.filter((name) => /mqtt|rhea|stomp|^ws$/.test(name))).toEqual([]);
+  });
+
+  it('runs a round trip on the in-memory broker from the built files', async () => {
+    const { connect } = await import('unified-mq');
+    const { memory, MemoryBroker } = await import('unified-mq/memory');
+    const broker = new MemoryBroker({ name: 'package-test' });
+    await broker.start();
+    const client = await connect({ transport: memory(), endpoints: [broker.url] });
+    const got: string[] = [];
+    await client.consume('q', (m) => void got.push(new TextDecoder().decode(m.bytes)));
+    await client.send('q', 'from dist');
+    while (got.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual(['from dist']);
+    await client.close();
+    await broker.stop();
+  });
+});
