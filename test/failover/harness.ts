@@ -16,7 +16,9 @@ export interface StreamTarget {
 }
 
 export interface StreamOptions {
+  /** A queue, or (kind 'topic') a topic whose subscription outlives the connection (MQTT persistent session). */
   queue: string;
+  kind?: 'queue' | 'topic';
   total: number;
   /** Messages per second the producer offers (default 2000). */
   ratePerSecond?: number;
@@ -92,7 +94,9 @@ export async function streamThroughFault(target: StreamTarget, options: StreamOp
   nextDisconnect.then((t) => void (report.disconnectedAt = t));
 
   const decoder = new TextDecoder();
-  await consumer.consume(options.queue, (m) => record(decoder.decode(m.bytes), m.possibleDuplicate), { prefetch: 100 });
+  const onMessage = (m: { bytes: Uint8Array; possibleDuplicate: boolean }) => record(decoder.decode(m.bytes), m.possibleDuplicate);
+  if (options.kind === 'topic') await consumer.subscribe(options.queue, onMessage, { prefetch: 100 });
+  else await consumer.consume(options.queue, onMessage, { prefetch: 100 });
 
   const confirmed = new Uint8Array(options.total);
   const confirmations: Promise<void>[] = [];
@@ -107,7 +111,10 @@ export async function streamThroughFault(target: StreamTarget, options: StreamOp
         const n = i;
         report.sent++;
         confirmations.push(
-          producer.send(options.queue, String(n), { persistent: true, messageId: `m-${n}` }).then(
+          (options.kind === 'topic'
+            ? producer.publish(options.queue, String(n), { persistent: true, messageId: `m-${n}` })
+            : producer.send(options.queue, String(n), { persistent: true, messageId: `m-${n}` })
+          ).then(
             () => void ((confirmed[n] = 1), report.confirmed++),
             () => void report.rejected++,
           ),
