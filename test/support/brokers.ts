@@ -81,7 +81,7 @@ export interface Broker extends BrokerInfo {
   /** The whole container log (stdout and stderr). */
   logs(): Promise<string>;
   /** Waits until the log (since `since`, default: everything) matches `pattern`. */
-  waitForLog(pattern: RegExp, options?: { since?: Date; timeoutMs?: number }): Promise<void>;
+  waitForLog(pattern: RegExp, options?: { since?: Date | string; timeoutMs?: number }): Promise<void>;
   /** Removes the container. Never throws; safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -326,13 +326,14 @@ async function waitUntilAnswers(info: BrokerInfo, timeoutMs: number): Promise<vo
   }
 }
 
-async function containerLogs(id: string, since?: Date): Promise<string> {
-  const args = ['logs', ...(since ? ['--since', since.toISOString()] : []), id];
+/** `since`: a Date, or an RFC 3339 timestamp with nanoseconds (as Docker's State.StartedAt). */
+async function containerLogs(id: string, since?: Date | string): Promise<string> {
+  const args = ['logs', ...(since ? ['--since', typeof since === 'string' ? since : since.toISOString()] : []), id];
   const { stdout, stderr } = await exec('docker', args, { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
   return stdout + stderr;
 }
 
-async function waitForContainerLog(id: string, pattern: RegExp, since: Date | undefined, timeoutMs: number): Promise<void> {
+async function waitForContainerLog(id: string, pattern: RegExp, since: Date | string | undefined, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = await containerLogs(id, since).catch(() => '');
@@ -342,6 +343,11 @@ async function waitForContainerLog(id: string, pattern: RegExp, since: Date | un
     }
     await sleep(100);
   }
+}
+
+/** When the container's current run began (nanosecond precision): its log lines from then on are this run's. */
+async function startedAt(id: string): Promise<string> {
+  return (await docker('inspect', '--format', '{{.State.StartedAt}}', id)).trim();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -407,7 +413,7 @@ export async function startBroker(kind: BrokerKind, options: StartOptions = {}):
 
 function makeBroker(id: string, name: string, info: BrokerInfo, readyLog: RegExp, protocolCheck: boolean, startupTimeoutMs: number): Broker {
   let disposed = false;
-  const ready = async (since: Date) => {
+  const ready = async (since: string) => {
     await waitForContainerLog(id, readyLog, since, startupTimeoutMs);
     if (protocolCheck) await waitUntilAnswers(info, 30_000);
   };
@@ -425,11 +431,8 @@ function makeBroker(id: string, name: string, info: BrokerInfo, readyLog: RegExp
       if (protocolCheck) await waitUntilAnswers(info, 30_000);
     },
     start: async () => {
-      // Docker's log timestamps have sub-second precision; a second of slack is harmless (the old run's
-      // last lines are not the ready line: a killed broker logs nothing after it).
-      const since = new Date(Date.now() - 1000);
       await docker('start', id);
-      await ready(since);
+      await ready(await startedAt(id));
     },
     restart: async () => {
       await broker.stop();
@@ -530,9 +533,8 @@ export async function startActiveMQPair(): Promise<ActiveMQPair> {
 /** The same broker, but start()/restart() wait for `readyLog` and skip the protocol check (a standby opens no ports). */
 function withReadyLog(broker: Broker, readyLog: RegExp): Broker {
   const start = async () => {
-    const since = new Date(Date.now() - 1000);
     await docker('start', broker.containerId);
-    await broker.waitForLog(readyLog, { since, timeoutMs: 120_000 });
+    await broker.waitForLog(readyLog, { since: await startedAt(broker.containerId), timeoutMs: 120_000 });
   };
   return {
     ...broker,
