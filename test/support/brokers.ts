@@ -458,6 +458,11 @@ export const startMosquitto = (options?: StartOptions) => startBroker('mosquitto
 // The ActiveMQ active/standby pair
 
 export interface ActiveMQPair {
+  /**
+   * The two brokers, with every fault control of Broker. Their start()/restart() wait for either the
+   * "started" or the "waiting for the lock" line (a broker comes back as whatever it finds), and
+   * reconnectNetwork() does not wait for the protocols (a standby opens none): use waitForActive().
+   */
   a: Broker;
   b: Broker;
   /** Per protocol, [a, b]: both endpoints are known (and mapped) up front, also the standby's. */
