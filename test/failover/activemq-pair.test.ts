@@ -32,6 +32,14 @@ async function backAsStandby(broker: Broker): Promise<void> {
   await broker.start();
 }
 
+/** The consumer's next disconnect, or a failure after 10 × heartbeatMs (a missed detection must not hang the suite). */
+function detected(nextDisconnect: Promise<number>): Promise<number> {
+  return Promise.race([
+    nextDisconnect,
+    new Promise<number>((_, reject) => setTimeout(() => reject(new Error('the fault was not detected within 10 × heartbeatMs')), 10 * HEARTBEAT_MS)),
+  ]);
+}
+
 type Fault = (context: FaultContext) => Promise<{ detectionMs?: number; after?: () => Promise<void> }>;
 
 const faults: Record<string, Fault> = {
@@ -49,18 +57,16 @@ const faults: Record<string, Fault> = {
     const { active } = await activeBroker();
     const hungAt = performance.now();
     await active.pause();
-    const detectedAt = await nextDisconnect;
     // A frozen broker keeps its store lock, so the standby cannot take over until it dies: kill it,
-    // as a broker watchdog would.
-    await active.kill();
+    // as a broker watchdog would (also when detection failed, so the pair is usable again).
+    const detectedAt = await detected(nextDisconnect).finally(() => active.kill());
     return { detectionMs: detectedAt - hungAt, after: () => backAsStandby(active) };
   },
   'network partition of the active broker, healed': async ({ nextDisconnect }) => {
     const { active } = await activeBroker();
     const cutAt = performance.now();
     await active.disconnectNetwork();
-    const detectedAt = await nextDisconnect;
-    await active.reconnectNetwork();
+    const detectedAt = await detected(nextDisconnect).finally(() => active.reconnectNetwork());
     return { detectionMs: detectedAt - cutAt };
   },
   'failback: old active returns as standby, then the new active dies': async () => {

@@ -47,6 +47,11 @@ export class MqttConnection implements TransportConnection {
   readonly #routes = new Map<string, Route>();
   /** Rejecters of publishes awaiting PUBACK: mqtt.js keeps them for a reconnect we never make. */
   readonly #unconfirmed = new Set<(error: UnifiedMqError) => void>();
+  /**
+   * PUBLISHes that matched no subscription yet. A resumed session redelivers unacked messages right after
+   * CONNACK, before the core has restored its subscriptions: they wait here, unacked, for their route.
+   */
+  #unrouted: IPublishPacket[] = [];
   #closed = false;
   #nextIdentifier = 1;
   readonly #v5: boolean;
@@ -127,7 +132,10 @@ export class MqttConnection implements TransportConnection {
         }
       }
     }
-    if (inbound.pending === 0) this.#settle(inbound);
+    if (inbound.pending === 0) {
+      // Never acked while unrouted: if no subscription claims it, the broker redelivers it next session.
+      if (packet.qos > 0) this.#unrouted.push(packet);
+    }
   }
 
   #settle(inbound: Inbound): void {
@@ -189,6 +197,11 @@ export class MqttConnection implements TransportConnection {
     } catch (error) {
       this.#routes.delete(request.id);
       throw error instanceof UnifiedMqError ? error : translate(error, this.endpoint, this.#options.password);
+    }
+    if (this.#unrouted.length > 0) {
+      const waiting = this.#unrouted;
+      this.#unrouted = [];
+      for (const packet of waiting) this.#receive(packet);
     }
     return {
       unsubscribe: async () => {

@@ -61,6 +61,8 @@ export class StompConnection implements TransportConnection {
       this.lost(error);
     };
     client.onWebSocketClose = () => this.lost(new ConnectionError(`${endpoint.display}: the connection closed`));
+    client.onHeartbeatLost = () =>
+      this.lost(new ConnectionError(`${endpoint.display} sent nothing for more than the heart-beat tolerance; the connection is considered dead`));
     client.onWebSocketError = () => this.lost(new ConnectionError(`${endpoint.display}: socket error`));
   }
 

@@ -40,6 +40,8 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, options: StompTra
     heartbeatIncoming: beat,
     heartbeatOutgoing: beat,
     heartbeatToleranceMultiplier: 2,
+    // A graceful close of a socket to a frozen peer waits forever for its FIN: discard it instead.
+    discardWebsocketOnCommFailure: true,
     reconnectDelay: 0,
     connectionTimeout: open.connectTimeoutMs,
     forceBinaryWSFrames: true,
