@@ -5,7 +5,7 @@
  * Each round: a producer sends one persistent, confirmed message every 5 ms; the active broker of an
  * ActiveMQ shared-store pair is SIGKILLed; the bench records
  *   ready  — when the standby first answers a STOMP CONNECT (polled every 10 ms),
- *   resume — when the producer's first send completes after the kill,
+ *   resume — when sends complete again: the end of the longest gap between completed sends around the kill,
  *   added  — resume − ready: the delay the client adds on top of the broker's takeover.
  * Then the killed broker comes back as the standby for the next round.
  *
@@ -19,7 +19,7 @@ import { stomp } from '../src/transports/stomp/index.js';
 import { startActiveMQPair, stompAnswers, type ActiveMQPair, type Broker } from '../test/support/brokers.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const JARS = ['activemq-client', 'geronimo-jms_1.1_spec', 'hawtbuf', 'slf4j-api'].map((name) => `/usr/share/java/${name}.jar`);
+const JARS = ['activemq-client', 'geronimo-jms_1.1_spec', 'geronimo-j2ee-management-1.1-spec', 'hawtbuf', 'slf4j-api'].map((name) => `/usr/share/java/${name}.jar`);
 
 interface Round { takeoverMs: number; resumeMs: number; addedMs: number }
 
@@ -60,17 +60,22 @@ async function roundWithSdk(pair: ActiveMQPair, transport: Transport, endpoints:
   running = false;
   await loop;
   await client.close({ drain: false });
-  const resumeAt = completions.find((t) => t > killedAt)!;
+  const resumeAt = resumeAfter(completions, killedAt - 200);
   await killed.start();
   return { takeoverMs: readyAt - killedAt, resumeMs: resumeAt - killedAt, addedMs: resumeAt - readyAt };
 }
 
 async function roundWithJava(pair: ActiveMQPair, classes: string): Promise<Round> {
   const uri = `failover:(${pair.endpoints.openwire![0]},${pair.endpoints.openwire![1]})`;
-  const child = spawn('java', ['-cp', [classes, ...JARS].join(':'), 'FailoverProbe', uri, '60000'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('java', ['-cp', [classes, ...JARS].join(':'), 'FailoverProbe', uri, '60000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk));
   const completions: number[] = [];
   let ready!: () => void;
-  const started = new Promise<void>((resolve) => (ready = resolve));
+  const started = new Promise<void>((resolve, reject) => {
+    ready = resolve;
+    child.once('exit', (code) => reject(new Error(`the Java probe exited (${code}) before it was ready:\n${stderr.slice(-2000)}`)));
+  });
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) {
       if (line === 'READY') ready();
@@ -83,9 +88,24 @@ async function roundWithJava(pair: ActiveMQPair, classes: string): Promise<Round
   const deadline = Date.now() + 60_000;
   while (!completions.some((t) => t > readyAt) && Date.now() < deadline) await sleep(5);
   child.kill('SIGKILL');
-  const resumeAt = completions.find((t) => t > killedAt) ?? Number.NaN;
+  const resumeAt = resumeAfter(completions, killedAt - 200);
   await killed.start();
   return { takeoverMs: readyAt - killedAt, resumeMs: resumeAt - killedAt, addedMs: resumeAt - readyAt };
+}
+
+/** The end of the longest silence between consecutive completions after `from`: the outage. */
+function resumeAfter(completions: number[], from: number): number {
+  let best = Number.NaN;
+  let longest = -1;
+  for (let i = 1; i < completions.length; i++) {
+    if (completions[i]! < from) continue;
+    const gap = completions[i]! - completions[i - 1]!;
+    if (gap > longest) {
+      longest = gap;
+      best = completions[i]!;
+    }
+  }
+  return best;
 }
 
 function stats(values: number[]): { median: number; max: number } {
