@@ -5,7 +5,7 @@ import { runConformance } from './suite.js';
 runConformance({
   name: 'stomp-activemq',
   transport: () => stomp(),
-  lacks: ['nack'],
+  lacks: [],
   async broker() {
     return { endpoints: [sharedBroker('activemq').endpoints.stomp!] };
   },

@@ -1,9 +1,13 @@
 /**
- * One STOMP connection (stompjs Client) as a TransportConnection: sends confirmed by RECEIPT,
- * client-individual acks, broker-side prefetch, dialect-specific headers.
+ * One open STOMP connection (a stompjs Client after CONNECTED) as a TransportConnection: sends confirmed
+ * by RECEIPT, subscriptions in client-individual mode with broker-side prefetch, acks bound to this
+ * connection, ERROR frames attributed to the operation they refuse, and the loss reported once.
+ *
+ * States: `open` → `closing` (close() called: DISCONNECT sent, onLost is never called) → `closed`; or
+ * `open` → `closed` on a loss (socket closed, heart-beat silence, frame over the cap), reported to onLost.
  */
-import type { Client, IMessage, StompHeaders } from '@stomp/stompjs';
-import { ConnectionError, UnifiedMqError, UnsupportedError } from '../../core/errors.js';
+import type { Client, IFrame, IMessage, StompHeaders } from '@stomp/stompjs';
+import { ConnectionError, UnifiedMqError } from '../../core/errors.js';
 import {
   POSSIBLE_DUPLICATE_HEADER,
   type Delivery,
@@ -14,158 +18,334 @@ import {
   type TransportConnection,
   type TransportSubscription,
 } from '../../core/transport.js';
-import type { Capabilities, Headers } from '../../core/types.js';
-import { capabilitiesOf, fromDestination, sendHeaders, subscribeHeaders, toDestination, type StompDialect } from './dialect.js';
-import { translateErrorFrame } from './translate.js';
+import type { Capabilities } from '../../core/types.js';
+import {
+  addDeliveryHeaders,
+  capabilitiesOf,
+  durableUnsubscribeHeaders,
+  headerLimits,
+  namesInErrors,
+  subscribeHeaders,
+  subscriptionId,
+  toDestination,
+  type HeaderLimits,
+  type StompDialect,
+} from './dialect.js';
+import type { FrameHeaders } from './frame-scanner.js';
+import type { GuardedSocket } from './guarded-socket.js';
+import { addApplicationHeaders, encodeValue, MESSAGE_ID_HEADER } from './headers.js';
+import { startWatchdog, type Watchdog } from './heartbeat.js';
+import { InboundSubscription, toDelivery, type InboundTag } from './inbound.js';
+import type { StompSettings } from './options.js';
+import { Receipts } from './receipts.js';
+import { LocalRedelivery } from './redelivery.js';
+import { errorText, translateRefusal, translateSocketError } from './translate.js';
 
-const MESSAGE_ID_HEADER = 'umq-message-id';
+type State = 'open' | 'closing' | 'closed';
 
-/** Frame headers that belong to the protocol or the broker, not to the application. */
-const PROTOCOL_HEADERS = new Set([
-  'destination', 'message-id', 'subscription', 'ack', 'content-length', 'content-type', 'redelivered', 'expires',
-  'expiration', 'priority', 'persistent', 'timestamp', 'correlation-id', 'reply-to', 'receipt', 'type',
-  MESSAGE_ID_HEADER, POSSIBLE_DUPLICATE_HEADER,
-]);
+export interface StompSession {
+  readonly endpoint: Endpoint;
+  readonly client: Client;
+  readonly socket: GuardedSocket;
+  readonly open: OpenOptions;
+  readonly settings: StompSettings;
+  readonly dialect: StompDialect;
+  /** The CONNECTED frame. */
+  readonly connected: IFrame;
+}
 
 export class StompConnection implements TransportConnection {
+  readonly endpoint: Endpoint;
   readonly capabilities: Capabilities;
+  /** The negotiated protocol version, `1.2` or `1.1`. */
+  readonly version: string;
+  readonly dialect: StompDialect;
+
   readonly #client: Client;
-  readonly #options: OpenOptions;
-  readonly #dialect: StompDialect;
-  /** Sends awaiting their RECEIPT, by receipt id. */
-  readonly #receipts = new Map<string, { resolve: () => void; reject: (error: UnifiedMqError) => void }>();
-  #nextReceipt = 0;
-  #closed = false;
+  readonly #socket: GuardedSocket;
+  readonly #open: OpenOptions;
+  readonly #settings: StompSettings;
+  readonly #limits: HeaderLimits;
+  readonly #receipts = new Receipts();
+  readonly #subscriptions = new Map<string, InboundSubscription>();
+  readonly #redelivery: LocalRedelivery;
+  readonly #watchdog: Watchdog | undefined;
+  #state: State = 'open';
+  /** A socket error or ERROR frame seen before the socket closed: the best description of the loss. */
+  #cause: UnifiedMqError | undefined;
 
-  constructor(readonly endpoint: Endpoint, client: Client, options: OpenOptions, dialect: StompDialect) {
+  constructor(session: StompSession) {
+    const { endpoint, client, socket, open, settings, dialect, connected } = session;
+    this.endpoint = endpoint;
+    this.dialect = dialect;
+    this.version = connected.headers.version ?? '1.2';
+    this.capabilities = capabilitiesOf(dialect, settings.maxFrameBytes);
     this.#client = client;
-    this.#options = options;
-    this.#dialect = dialect;
-    this.capabilities = capabilitiesOf(dialect);
-    client.onUnhandledReceipt = (frame) => {
-      const id = frame.headers['receipt-id'];
-      const waiting = id === undefined ? undefined : this.#receipts.get(id);
-      if (!waiting) return;
-      this.#receipts.delete(id!);
-      waiting.resolve();
-    };
-    client.onStompError = (frame) => {
-      const error = translateErrorFrame(frame, endpoint, options.password, false);
-      const id = frame.headers['receipt-id'];
-      const waiting = id === undefined ? undefined : this.#receipts.get(id);
-      if (waiting) {
-        this.#receipts.delete(id!);
-        waiting.reject(error);
-      }
-      // STOMP 1.2 §ERROR: the server closes the connection after an ERROR frame.
-      this.lost(error);
-    };
-    client.onWebSocketClose = () => this.lost(new ConnectionError(`${endpoint.display}: the connection closed`));
-    client.onHeartbeatLost = () =>
-      this.lost(new ConnectionError(`${endpoint.display} sent nothing for more than the heart-beat tolerance; the connection is considered dead`));
-    client.onWebSocketError = () => this.lost(new ConnectionError(`${endpoint.display}: socket error`));
+    this.#socket = socket;
+    this.#open = open;
+    this.#settings = settings;
+    this.#limits = headerLimits(dialect);
+    this.#redelivery = new LocalRedelivery(settings.redeliveryDelayMs);
+
+    client.onUnhandledReceipt = (frame) => void this.#receipts.settle(frame.headers['receipt-id']);
+    client.onStompError = (frame) => this.#onErrorFrame(frame);
+    // A MESSAGE for a subscription already ended (still on the wire when UNSUBSCRIBE went out).
+    client.onUnhandledMessage = (frame) => void this.#takeHeaders(frame);
+    client.onWebSocketError = (event) => void (this.#cause ??= translateSocketError(event, endpoint, open.password));
+    client.onWebSocketClose = () => this.#lost(this.#cause ?? new ConnectionError(`${endpoint.display} closed the STOMP connection`));
+    // stompjs's own heart-beat check is only a backstop (see heartbeat.ts and transport.ts).
+    client.onHeartbeatLost = () => this.#lost(new ConnectionError(`${endpoint.display} missed its STOMP heart-beats`));
+    socket.onViolation = (error) => this.#lost(error);
+    this.#watchdog = startWatchdog({
+      heartbeatMs: open.heartbeatMs,
+      offered: connected.headers['heart-beat'],
+      lastHeard: () => socket.lastActivityAt,
+      onDead: (silentMs) =>
+        this.#lost(new ConnectionError(`${endpoint.display} sent nothing for ${silentMs} ms (heartbeatMs ${open.heartbeatMs}); the connection is considered dead`)),
+    });
   }
 
-  lost(error: UnifiedMqError): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const retryable = error.retryable ? error : new ConnectionError(error.message, { cause: error });
-    for (const waiting of this.#receipts.values()) waiting.reject(retryable);
-    this.#receipts.clear();
-    void this.#client.deactivate({ force: true });
-    this.#options.onLost(error);
-  }
+  // ----- publishing ------------------------------------------------------------------------------
 
   publish(message: OutgoingMessage, confirm: boolean): Promise<void> {
-    if (this.#closed) return Promise.reject(new ConnectionError(`${this.endpoint.display}: the connection is closed`));
-    const headers: StompHeaders = { ...message.headers, [MESSAGE_ID_HEADER]: message.messageId };
+    if (this.#state !== 'open') return Promise.reject(this.#closedError());
+    let headers: StompHeaders;
+    try {
+      headers = this.#sendHeaders(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const destination = toDestination(this.dialect, message.kind, message.destination);
+    if (!confirm) {
+      try {
+        this.#client.publish({ destination: this.#wire(destination), headers, binaryBody: message.bytes });
+      } catch (error) {
+        return Promise.reject(this.#writeError(error));
+      }
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      headers.receipt = this.#receipts.add({ destination, resolve, reject });
+      try {
+        this.#client.publish({ destination: this.#wire(destination), headers, binaryBody: message.bytes });
+      } catch (error) {
+        this.#receipts.settle(headers.receipt);
+        reject(this.#writeError(error));
+      }
+    });
+  }
+
+  #sendHeaders(message: OutgoingMessage): StompHeaders {
+    const version = this.version;
+    const headers: Record<string, string> = {};
+    if (message.headers !== undefined) addApplicationHeaders(headers, message.headers, version, this.#limits);
+    headers[MESSAGE_ID_HEADER] = message.messageId;
     if (message.contentType !== undefined) headers['content-type'] = message.contentType;
     if (message.correlationId !== undefined) headers['correlation-id'] = message.correlationId;
     if (message.replyTo !== undefined) headers['reply-to'] = message.replyTo;
     if (message.possibleDuplicate) headers[POSSIBLE_DUPLICATE_HEADER] = 'true';
-    sendHeaders(this.#dialect, message, headers as Record<string, string>);
-    const destination = toDestination(this.#dialect, message.kind, message.destination);
-    if (!confirm) {
-      try {
-        this.#client.publish({ destination, binaryBody: message.bytes, headers });
-        return Promise.resolve();
-      } catch (error) {
-        return Promise.reject(new ConnectionError(`${this.endpoint.display}: ${(error as Error).message}`, { cause: error }));
-      }
-    }
-    const receipt = `r${this.#nextReceipt++}`;
-    headers.receipt = receipt;
-    return new Promise<void>((resolve, reject) => {
-      this.#receipts.set(receipt, { resolve, reject });
-      try {
-        this.#client.publish({ destination, binaryBody: message.bytes, headers });
-      } catch (error) {
-        this.#receipts.delete(receipt);
-        reject(new ConnectionError(`${this.endpoint.display}: ${(error as Error).message}`, { cause: error }));
-      }
-    });
+    addDeliveryHeaders(this.dialect, message, headers);
+    // stompjs escapes values on STOMP 1.2 only.
+    if (version !== '1.2') for (const name in headers) headers[name] = encodeValue(headers[name]!, version);
+    return headers;
   }
+
+  // ----- receiving -------------------------------------------------------------------------------
 
   subscribe(request: SubscriptionRequest, deliver: (delivery: Delivery) => void): Promise<TransportSubscription> {
-    if (this.#closed) return Promise.reject(new ConnectionError(`${this.endpoint.display}: the connection is closed`));
-    const destination = toDestination(this.#dialect, request.kind, request.destination);
-    const headers = subscribeHeaders(this.#dialect, request, this.#options.clientId);
-    // The SUBSCRIBE carries a receipt, so the subscription is known to be in place when this resolves.
-    const receipt = `s${this.#nextReceipt++}`;
-    headers.receipt = receipt;
+    if (this.#state !== 'open') return Promise.reject(this.#closedError());
+    const stompId = subscriptionId(this.dialect, request, this.#open.clientId);
+    if (this.#subscriptions.has(stompId)) {
+      return Promise.reject(new ConnectionError(`${this.endpoint.display}: subscription ${stompId} is already active on this connection`));
+    }
+    const destination = toDestination(this.dialect, request.kind, request.destination);
+    const subscription = new InboundSubscription(stompId, request, destination, deliver);
+    const headers: StompHeaders = { ...subscribeHeaders(this.dialect, request), id: this.#wire(stompId) };
+    // The SUBSCRIBE carries a receipt, so the subscription is in place when this resolves.
     return new Promise<TransportSubscription>((resolve, reject) => {
-      this.#receipts.set(receipt, {
-        resolve: () => resolve({
-          unsubscribe: async () => {
-            if (!this.#closed) subscription.unsubscribe(request.durable !== undefined && this.#dialect === 'activemq' ? {} : undefined);
-          },
-        }),
-        reject,
+      headers.receipt = this.#receipts.add({
+        destination,
+        resolve: () => resolve({ unsubscribe: () => this.#unsubscribe(subscription) }),
+        reject: (error) => {
+          subscription.open = false;
+          if (this.#subscriptions.get(stompId) === subscription) this.#subscriptions.delete(stompId);
+          reject(error);
+        },
       });
-      const subscription = this.#client.subscribe(destination, (frame) => deliver(this.#toDelivery(frame)), headers);
+      this.#subscriptions.set(stompId, subscription);
+      try {
+        this.#client.subscribe(this.#wire(destination), (frame) => this.#onMessage(subscription, frame), headers);
+      } catch (error) {
+        this.#receipts.settle(headers.receipt);
+        this.#subscriptions.delete(stompId);
+        reject(this.#writeError(error));
+      }
     });
   }
 
-  #toDelivery(frame: IMessage): Delivery {
-    const raw = frame.headers;
-    let headers: Headers | undefined;
-    for (const key in raw) {
-      if (PROTOCOL_HEADERS.has(key)) continue;
-      (headers ??= {})[key] = raw[key]!;
+  #onMessage(subscription: InboundSubscription, frame: IMessage): void {
+    const headers = this.#takeHeaders(frame);
+    if (!subscription.open) return;
+    const ackId = (this.version === '1.2' ? headers.ack : headers['message-id']) ?? '';
+    const tag: InboundTag = { ackId, subscription, redeliveries: 0 };
+    if (subscription.acking) subscription.unsettled.add(tag);
+    subscription.deliver(toDelivery(headers, frame.binaryBody, tag));
+  }
+
+  /**
+   * The headers of the MESSAGE stompjs delivers, as the frame scanner decoded them. Both see the same
+   * bytes with the same frame boundaries, so the scanner's queue is in step with stompjs; the message id
+   * check guards that, and falls back to stompjs's (trimmed, imperfectly unescaped) headers if not.
+   */
+  #takeHeaders(frame: IMessage): FrameHeaders {
+    const queue = this.#socket.scanner.messages;
+    const wanted = frame.headers['message-id'];
+    while (queue.length > 0) {
+      const scanned = queue.shift()!;
+      if (scanned.libraryMessageId === wanted) return scanned.headers;
     }
-    const expires = raw.expires ? Number(raw.expires) : undefined;
-    return {
-      destination: fromDestination(raw.destination ?? ''),
-      bytes: frame.binaryBody,
-      headers: headers ?? {},
-      messageId: raw[MESSAGE_ID_HEADER] ?? raw['message-id'],
-      correlationId: raw['correlation-id'],
-      replyTo: raw['reply-to'],
-      contentType: raw['content-type'],
-      priority: raw.priority !== undefined ? Number(raw.priority) : undefined,
-      expiresAt: expires && expires > 0 ? expires : undefined,
-      redelivered: raw.redelivered === 'true',
-      possibleDuplicate: raw[POSSIBLE_DUPLICATE_HEADER] === 'true',
-      tag: frame,
-    };
+    this.#open.logger?.warn?.('STOMP frame scanner out of step with stompjs; using stompjs headers', { endpoint: this.endpoint.display });
+    return frame.headers as FrameHeaders;
   }
 
   ack(delivery: Delivery): Promise<void> {
-    if (!this.#closed) (delivery.tag as IMessage).ack();
+    const tag = delivery.tag as InboundTag;
+    const subscription = tag.subscription;
+    // Acks after the subscription or connection ended are dropped: the broker takes those messages back
+    // (ActiveMQ and RabbitMQ answer them with an ERROR: "Unexpected ACK", "Subscription not found").
+    if (this.#state !== 'open' || !subscription.unsettled.delete(tag)) return Promise.resolve();
+    try {
+      this.#client.ack(this.#wire(tag.ackId), this.#wire(subscription.stompId));
+    } catch (error) {
+      return Promise.reject(this.#writeError(error));
+    }
     return Promise.resolve();
   }
 
   nack(delivery: Delivery, requeue: boolean): Promise<void> {
-    if (!this.capabilities.nack) return Promise.reject(new UnsupportedError('nack is not available on this broker over STOMP'));
-    if (!this.#closed) (delivery.tag as IMessage).nack(requeue ? {} : { requeue: 'false' });
+    const tag = delivery.tag as InboundTag;
+    const subscription = tag.subscription;
+    if (this.#state !== 'open' || !subscription.unsettled.has(tag)) return Promise.resolve();
+    if (requeue && this.dialect === 'activemq' && tag.redeliveries < this.#settings.maxRedeliveries) {
+      tag.redeliveries++;
+      this.#redelivery.schedule(() => {
+        if (this.#state === 'open' && subscription.open && subscription.unsettled.has(tag)) {
+          subscription.deliver({ ...delivery, redelivered: true });
+        }
+      });
+      return Promise.resolve();
+    }
+    subscription.unsettled.delete(tag);
+    try {
+      // RabbitMQ requeues by default and discards or dead-letters with `requeue:false`; ActiveMQ dead-letters.
+      this.#client.nack(this.#wire(tag.ackId), this.#wire(subscription.stompId), requeue ? {} : { requeue: 'false' });
+    } catch (error) {
+      return Promise.reject(this.#writeError(error));
+    }
     return Promise.resolve();
   }
 
+  async #unsubscribe(subscription: InboundSubscription): Promise<void> {
+    if (!subscription.open) return;
+    subscription.open = false;
+    if (this.#state !== 'open') return;
+    this.#subscriptions.delete(subscription.stompId);
+    const stompId = this.#wire(subscription.stompId);
+    // RabbitMQ keeps a cancelled consumer's unacknowledged messages on the channel until the connection
+    // closes, and refuses acks for them afterwards: give them back while the subscription still exists.
+    // ActiveMQ redelivers them itself when the consumer closes.
+    if (this.dialect !== 'activemq') for (const tag of subscription.unsettled) this.#client.nack(this.#wire(tag.ackId), stompId);
+    subscription.unsettled.clear();
+    const done: Array<Promise<void>> = [];
+    for (const extra of durableUnsubscribeHeaders(this.dialect, subscription.request)) {
+      done.push(
+        new Promise<void>((resolve, reject) => {
+          const receipt = this.#receipts.add({ destination: subscription.destination, resolve, reject });
+          this.#client.unsubscribe(stompId, { ...extra, receipt });
+        }),
+      );
+    }
+    try {
+      await Promise.all(done);
+    } catch (error) {
+      // A lost connection ends the subscription anyway; a refusal is the caller's to know.
+      if (!(error instanceof UnifiedMqError) || !error.retryable) throw error;
+    }
+  }
+
+  // ----- errors, loss and close -----------------------------------------------------------------
+
+  /**
+   * STOMP 1.2 §ERROR: the server closes the connection after an ERROR, and that close reports the loss.
+   * Some ERRORs leave it open (ActiveMQ's "Unexpected ACK", RabbitMQ's "Subscription not found"), so the
+   * ERROR itself only settles the operations it refuses.
+   */
+  #onErrorFrame(frame: IFrame): void {
+    const password = this.#open.password;
+    const text = errorText(frame, password);
+    const blamed = this.#receipts.takeBlamed(frame.headers['receipt-id'], `${frame.headers.message ?? ''}\n${frame.body}`, (destination) =>
+      namesInErrors(this.dialect, destination),
+    );
+    for (const pending of blamed) pending.reject(translateRefusal(frame, pending.destination, this.endpoint, password));
+    this.#cause = new ConnectionError(`${this.endpoint.display} sent an ERROR frame: ${text}`);
+    if (blamed.length === 0) this.#open.logger?.warn?.('STOMP ERROR frame', { endpoint: this.endpoint.display, error: text });
+  }
+
+  #lost(error: UnifiedMqError): void {
+    if (this.#state === 'closed') return;
+    const reported = this.#state === 'open';
+    this.#state = 'closed';
+    this.#stopTimers();
+    this.#receipts.rejectAll(error.retryable ? error : new ConnectionError(error.message, { cause: error }));
+    this.#endSubscriptions();
+    // Discard, not close: a graceful close to a frozen or misbehaving peer may never complete.
+    void this.#client.deactivate({ force: true });
+    if (reported) this.#open.onLost(error);
+  }
+
+  /** Closes gracefully: DISCONNECT with a receipt, which the broker answers after every earlier frame. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const waiting of this.#receipts.values()) waiting.reject(new ConnectionError(`${this.endpoint.display}: closed before RECEIPT`));
-    this.#receipts.clear();
-    await this.#client.deactivate().catch(() => undefined);
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.#stopTimers();
+    this.#endSubscriptions();
+    const graceful = this.#client.deactivate();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), Math.max(100, Math.min(2000, this.#open.heartbeatMs)));
+    });
+    const forced = await Promise.race([graceful.then(() => false, () => false), timedOut]);
+    clearTimeout(timer);
+    if (forced) await this.#client.deactivate({ force: true }).catch(() => undefined);
+    this.#state = 'closed';
+    this.#receipts.rejectAll(new ConnectionError(`${this.endpoint.display}: the connection closed before the broker's RECEIPT`));
+  }
+
+  #stopTimers(): void {
+    this.#watchdog?.stop();
+    this.#redelivery.cancelAll();
+  }
+
+  #endSubscriptions(): void {
+    for (const subscription of this.#subscriptions.values()) {
+      subscription.open = false;
+      subscription.unsettled.clear();
+    }
+    this.#subscriptions.clear();
+  }
+
+  #closedError(): ConnectionError {
+    return new ConnectionError(`${this.endpoint.display}: the STOMP connection is closed`);
+  }
+
+  /** stompjs throws when its connection is gone (TypeError: There is no underlying STOMP connection). */
+  #writeError(error: unknown): UnifiedMqError {
+    if (error instanceof UnifiedMqError) return error;
+    return new ConnectionError(`${this.endpoint.display}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+
+  /** Header values stompjs does not escape itself (everything on STOMP 1.1). */
+  #wire(value: string): string {
+    return this.version === '1.2' ? value : encodeValue(value, this.version);
   }
 }

@@ -1,10 +1,47 @@
 import type { StompDialect } from './dialect.js';
 
+/** A WebSocket constructor (the browser's, `ws`, or any other with the same face). */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
+
 export interface StompTransportOptions {
-  /** Destination and header dialect; detected from the CONNECTED frame's `server` header when absent. */
+  /**
+   * The broker's dialect of destinations and headers. Detected from the CONNECTED frame's `server` header
+   * (`ActiveMQ/…`, `RabbitMQ/…`) when absent; any other server is `generic` (no wildcards, no durable
+   * subscriptions, no priority or TTL).
+   */
   dialect?: StompDialect;
-  /** The STOMP `host` header: the virtual host on RabbitMQ (default "/"). */
+  /** The CONNECT `host` header: the virtual host on RabbitMQ. Default `/`. */
   virtualHost?: string;
-  /** A WebSocket constructor for ws:// and wss:// (default: the platform's, or `ws` in Node). */
-  WebSocket?: new (url: string, protocols?: string | string[]) => unknown;
+  /** A WebSocket constructor for ws:// and wss:// (default: `ws` in Node, the platform's in a browser). */
+  WebSocket?: WebSocketConstructor;
+  /**
+   * The largest frame body (and header block) accepted from the broker, in bytes. A frame declaring more
+   * closes the connection with PayloadTooLargeError before it is buffered. It also bounds what this
+   * transport sends (`capabilities.maxMessageBytes`). Default 16 MiB.
+   */
+  maxFrameBytes?: number;
+  /**
+   * ActiveMQ only: how `nack({ requeue: true })` redelivers. ActiveMQ turns a STOMP NACK into a poison ack
+   * (the message goes to the dead-letter queue at once), so a requeue is redelivered by this client, the way
+   * ActiveMQ's own JMS client applies its RedeliveryPolicy: the message stays unacknowledged on the broker
+   * and comes back to the same subscription after `delayMs` (default 0). After `maxRedeliveries` requeues
+   * (default Infinity) it is NACKed, which dead-letters it.
+   */
+  activemqRedelivery?: { delayMs?: number; maxRedeliveries?: number };
 }
+
+/** What the socket factories need. */
+export interface SocketSettings {
+  readonly WebSocket: WebSocketConstructor | undefined;
+  readonly maxFrameBytes: number;
+}
+
+/** The options with their defaults applied. */
+export interface StompSettings extends SocketSettings {
+  readonly dialect: StompDialect | undefined;
+  readonly virtualHost: string;
+  readonly redeliveryDelayMs: number;
+  readonly maxRedeliveries: number;
+}
+
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;

@@ -1,46 +1,55 @@
 /**
- * The sockets stompjs talks through in Node: plain TCP (stomp://) through @stomp/tcp-wrapper, TLS
- * (stomp+ssl://) through the same wrapper over node:tls, and ws:// / wss:// through `ws`.
+ * The sockets stompjs talks through in Node (Node-only imports live here, so that a bundler's `browser`
+ * field can swap this file for ./socket.ts): plain TCP for stomp:// and TLS for stomp+ssl:// through
+ * @stomp/tcp-wrapper's WebSocket-like face, and `ws` for ws:// and wss://.
  */
 import { TCPWrapper } from '@stomp/tcp-wrapper';
 import type { IStompSocket } from '@stomp/stompjs';
+import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
+import type { SocketSettings } from './options.js';
+import { STOMP_SUBPROTOCOLS, webSocketUrl } from './ws-url.js';
 
-export function createSocket(endpoint: Endpoint, tls: TlsOptions | undefined, WebSocketImpl?: new (url: string, protocols?: string | string[]) => unknown): IStompSocket {
-  const host = endpoint.host;
+/** Headroom over maxFrameBytes for one WebSocket message: the frame's headers travel in it too. */
+const WS_MESSAGE_HEADROOM = 1024 * 1024;
+
+export function createSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings: SocketSettings): IStompSocket {
   if (endpoint.scheme === 'ws' || endpoint.scheme === 'wss') {
-    const port = endpoint.port ?? (endpoint.scheme === 'wss' ? 443 : 80);
-    const url = `${endpoint.scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${endpoint.path || '/ws'}`;
-    if (WebSocketImpl) return new WebSocketImpl(url, ['v12.stomp', 'v11.stomp']) as IStompSocket;
-    return new WebSocket(url, ['v12.stomp', 'v11.stomp'], {
-      ca: tls?.ca as string | undefined,
-      cert: tls?.cert as string | undefined,
-      key: tls?.key as string | undefined,
-      passphrase: tls?.passphrase,
-      rejectUnauthorized: tls?.rejectUnauthorized ?? true,
-      ...(tls?.servername && { servername: tls.servername }),
-    } as WebSocket.ClientOptions) as unknown as IStompSocket;
+    const url = webSocketUrl(endpoint);
+    if (settings.WebSocket) return new settings.WebSocket(url, STOMP_SUBPROTOCOLS) as IStompSocket;
+    return new WebSocket(url, STOMP_SUBPROTOCOLS, {
+      // `ws` buffers a whole message before handing it over: bound it, a little above the frame cap.
+      maxPayload: settings.maxFrameBytes + WS_MESSAGE_HEADROOM,
+      ...(endpoint.secure && tlsSocketOptions(endpoint.host, tls)),
+    }) as unknown as IStompSocket;
   }
-  if (endpoint.secure) {
-    const port = endpoint.port ?? 61614;
-    class TlsWrapper extends TCPWrapper {
-      protected override getSocket(p: number, h: string) {
-        return tlsConnect({
-          port: p,
-          host: h,
-          servername: tls?.servername ?? (/^[\d.:]+$/.test(h) ? undefined : h),
-          ca: tls?.ca as string | undefined,
-          cert: tls?.cert as string | undefined,
-          key: tls?.key as string | undefined,
-          passphrase: tls?.passphrase,
-          rejectUnauthorized: tls?.rejectUnauthorized ?? true,
-        });
-      }
+  const port = endpoint.port ?? (endpoint.secure ? 61614 : 61613);
+  const secure = endpoint.secure ? tlsSocketOptions(endpoint.host, tls) : undefined;
+  // tcp-wrapper opens its socket in its constructor through getSocket(), before a subclass's fields exist,
+  // so the TLS options reach it through this closure.
+  class NodeSocket extends TCPWrapper {
+    protected override getSocket(p: number, h: string) {
+      const socket = secure ? tlsConnect({ ...secure, port: p, host: h }) : netConnect(p, h);
+      // Receipts, acks and heart-beats are small frames: Nagle's algorithm would hold them back.
+      socket.setNoDelay(true);
+      return socket;
     }
-    return new TlsWrapper(host, port) as unknown as IStompSocket;
   }
-  return new TCPWrapper(host, endpoint.port ?? 61613) as unknown as IStompSocket;
+  return new NodeSocket(endpoint.host, port) as unknown as IStompSocket;
+}
+
+/** Verification stays on unless the caller turns it off (`rejectUnauthorized: false`). */
+function tlsSocketOptions(host: string, tls: TlsOptions | undefined) {
+  return {
+    ca: tls?.ca as string | string[] | undefined,
+    cert: tls?.cert as string | undefined,
+    key: tls?.key as string | undefined,
+    passphrase: tls?.passphrase,
+    rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+    // SNI takes a host name, never an IP address.
+    ...((tls?.servername ?? (isIP(host) ? undefined : host)) !== undefined && { servername: tls?.servername ?? host }),
+  };
 }

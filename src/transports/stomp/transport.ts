@@ -1,76 +1,123 @@
 /**
- * The STOMP transport on @stomp/stompjs 7: STOMP 1.2, falling back to 1.1. stompjs's reconnect is off
- * (the core drives failover); heart-beats implement heartbeatMs.
+ * The STOMP transport on @stomp/stompjs 7: STOMP 1.2, falling back to 1.1, over TCP, TLS or WebSocket.
+ * stompjs's reconnect is off (the core drives failover). `open()` resolves on CONNECTED, and releases the
+ * socket on every failure.
  */
 import { Client, Versions } from '@stomp/stompjs';
-import { ConnectionError, UnsupportedError } from '../../core/errors.js';
+import { ConnectionError, InvalidArgumentError, UnifiedMqError, UnsupportedError } from '../../core/errors.js';
+import { scrub } from '../../core/redact.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
 import { StompConnection } from './connection.js';
 import { detectDialect } from './dialect.js';
-import type { StompTransportOptions } from './options.js';
+import { GuardedSocket } from './guarded-socket.js';
+import { requestedInterval } from './heartbeat.js';
+import { DEFAULT_MAX_FRAME_BYTES, type StompSettings, type StompTransportOptions } from './options.js';
 import { createSocket } from './socket.node.js';
-import { translateErrorFrame, translateSocketError } from './translate.js';
+import { translateConnectError, translateSocketError } from './translate.js';
 
 const SCHEMES = ['stomp', 'stomp+ssl', 'stomp+tls', 'ws', 'wss'] as const;
 
+/**
+ * stompjs's own heart-beat check would give up after `interval × this` of silence: far beyond the
+ * watchdog's limit (heartbeat.ts), so it only acts if the watchdog could not run.
+ */
+const LIBRARY_HEARTBEAT_BACKSTOP = 10;
+
 export function stomp(options: StompTransportOptions = {}): Transport {
+  const settings = resolve(options);
   return {
     protocol: 'stomp',
     schemes: SCHEMES,
     open(endpoint, open) {
       if (!(SCHEMES as readonly string[]).includes(endpoint.scheme)) {
-        return Promise.reject(new UnsupportedError(`The STOMP transport serves ${SCHEMES.join(', ')}, not ${endpoint.scheme}`));
+        return Promise.reject(new UnsupportedError(`The STOMP transport serves ${SCHEMES.join(', ')} endpoints, not ${endpoint.scheme}:// (${endpoint.display})`));
       }
-      return openConnection(endpoint, open, options);
+      return openConnection(endpoint, open, settings);
     },
   };
 }
 
-function openConnection(endpoint: Endpoint, open: OpenOptions, options: StompTransportOptions): Promise<StompConnection> {
-  // stompjs checks every `ttl` and gives up after ttl × multiplier of silence: with ttl = heartbeatMs/2
-  // and multiplier 2, a silent broker is declared dead after heartbeatMs to 1.5 × heartbeatMs.
-  const beat = Math.max(100, Math.floor(open.heartbeatMs / 2));
-  const connectHeaders: Record<string, string> = { host: options.virtualHost ?? '/', 'client-id': open.clientId };
+function resolve(options: StompTransportOptions): StompSettings {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1) throw InvalidArgumentError.format('maxFrameBytes', 'must be a positive integer');
+  const delayMs = options.activemqRedelivery?.delayMs ?? 0;
+  const maxRedeliveries = options.activemqRedelivery?.maxRedeliveries ?? Infinity;
+  if (!(delayMs >= 0)) throw InvalidArgumentError.format('activemqRedelivery.delayMs', 'must be 0 or more');
+  if (!(maxRedeliveries >= 0)) throw InvalidArgumentError.format('activemqRedelivery.maxRedeliveries', 'must be 0 or more');
+  return {
+    dialect: options.dialect,
+    virtualHost: options.virtualHost ?? '/',
+    WebSocket: options.WebSocket,
+    maxFrameBytes,
+    redeliveryDelayMs: delayMs,
+    maxRedeliveries,
+  };
+}
+
+function openConnection(endpoint: Endpoint, open: OpenOptions, settings: StompSettings): Promise<StompConnection> {
+  if (open.signal.aborted) return Promise.reject(abortError(open.signal, endpoint));
+  let socket: GuardedSocket;
+  try {
+    socket = new GuardedSocket(createSocket(endpoint, open.tls, settings), settings.maxFrameBytes);
+  } catch (error) {
+    return Promise.reject(error instanceof UnifiedMqError ? error : translateSocketError(error, endpoint, open.password));
+  }
+  const connectHeaders: Record<string, string> = {
+    host: settings.virtualHost,
+    // ActiveMQ names durable topic subscriptions by client-id and subscription name.
+    'client-id': open.clientId,
+  };
   if (open.username !== undefined) connectHeaders.login = open.username;
   if (open.password !== undefined) connectHeaders.passcode = open.password;
+  const interval = requestedInterval(open.heartbeatMs);
+  const logger = open.logger;
   const client = new Client({
-    webSocketFactory: () => createSocket(endpoint, open.tls, options.WebSocket),
+    webSocketFactory: () => socket,
     connectHeaders,
     stompVersions: new Versions([Versions.V1_2, Versions.V1_1]),
-    heartbeatIncoming: beat,
-    heartbeatOutgoing: beat,
-    heartbeatToleranceMultiplier: 2,
-    // A graceful close of a socket to a frozen peer waits forever for its FIN: discard it instead.
+    heartbeatIncoming: interval,
+    heartbeatOutgoing: interval,
+    heartbeatToleranceMultiplier: LIBRARY_HEARTBEAT_BACKSTOP,
     discardWebsocketOnCommFailure: true,
     reconnectDelay: 0,
-    connectionTimeout: open.connectTimeoutMs,
+    // The core aborts `signal` at connectTimeoutMs, with a TimeoutError naming the endpoint.
+    connectionTimeout: 0,
     forceBinaryWSFrames: true,
-    // stompjs's debug output contains the CONNECT frame with the passcode: it never goes anywhere.
-    debug: () => undefined,
+    // stompjs prints whole frames, the CONNECT frame's passcode included: scrubbed, and only to a debug logger.
+    debug: logger?.debug ? (text) => logger.debug?.(`stompjs: ${scrub(text, open.password)}`) : () => undefined,
   });
-  return new Promise<StompConnection>((resolve, reject) => {
+  return new Promise<StompConnection>((resolvePromise, reject) => {
     let settled = false;
-    const fail = (error: unknown) => {
+    const fail = (error: UnifiedMqError) => {
       if (settled) return;
       settled = true;
       open.signal.removeEventListener('abort', onAbort);
       void client.deactivate({ force: true });
+      // stompjs may not have taken the socket over yet (it does so a microtask after activate()).
+      socket.terminate();
       reject(error);
     };
-    const onAbort = () => fail(open.signal.reason);
-    client.onConnect = (frame) => {
+    const onAbort = () => fail(abortError(open.signal, endpoint));
+    socket.onViolation = fail;
+    client.onConnect = (connected) => {
       if (settled) return;
       settled = true;
       open.signal.removeEventListener('abort', onAbort);
-      const dialect = options.dialect ?? detectDialect(frame.headers.server);
-      resolve(new StompConnection(endpoint, client, open, dialect));
+      const dialect = settings.dialect ?? detectDialect(connected.headers.server);
+      resolvePromise(new StompConnection({ endpoint, client, socket, open, settings, dialect, connected }));
     };
-    client.onStompError = (frame) => fail(translateErrorFrame(frame, endpoint, open.password, true));
-    client.onWebSocketError = (event) => fail(translateSocketError(event, endpoint, open.password));
+    client.onStompError = (frame) => fail(translateConnectError(frame, endpoint, open.password));
+    let socketError: UnifiedMqError | undefined;
+    client.onWebSocketError = (event) => void (socketError ??= translateSocketError(event, endpoint, open.password));
     // A standby behind Docker's port proxy accepts TCP, then closes it: that is a refusal, not "up".
-    client.onWebSocketClose = () => fail(new ConnectionError(`${endpoint.display} closed the connection before CONNECTED`));
-    if (open.signal.aborted) onAbort();
-    else open.signal.addEventListener('abort', onAbort, { once: true });
+    client.onWebSocketClose = () => fail(socketError ?? new ConnectionError(`${endpoint.display} closed the connection before STOMP CONNECTED`));
+    open.signal.addEventListener('abort', onAbort, { once: true });
     client.activate();
   });
+}
+
+function abortError(signal: AbortSignal, endpoint: Endpoint): UnifiedMqError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof UnifiedMqError) return reason;
+  return new ConnectionError(`Connecting to ${endpoint.display} was aborted`, { cause: reason });
 }
