@@ -93,6 +93,11 @@ export class AmqpConnection implements TransportConnection {
   /** Confirmed sends not yet settled by the broker, to reject at once when the connection is lost. */
   readonly #unconfirmed = new Set<(error: UnifiedMqError) => void>();
   closed = false;
+  /**
+   * Ids of messages this connection released (nack with requeue). RabbitMQ 3.10 does not always mark
+   * the returning copy (`first-acquirer` false), so the connection remembers what it gave back.
+   */
+  readonly #released = new Set<string>();
 
   constructor(readonly endpoint: Endpoint, connection: Connection, session: Session, options: OpenOptions, dialect: AmqpDialect) {
     this.#connection = connection;
@@ -229,17 +234,23 @@ export class AmqpConnection implements TransportConnection {
       priority: message.priority,
       expiresAt: message.absolute_expiry_time ? Number(message.absolute_expiry_time) : ttl ? Date.now() + ttl : undefined,
       // AMQP 1.0 §3.2.1: delivery-count counts failed earlier attempts; first-acquirer is false after one.
-      redelivered: (message.delivery_count ?? 0) > 0 || message.first_acquirer === false,
+      redelivered: (message.delivery_count ?? 0) > 0 || message.first_acquirer === false || this.#wasReleased(message.message_id),
       possibleDuplicate,
       tag: context,
     };
   }
 
+  #wasReleased(messageId: unknown): boolean {
+    if (messageId === undefined || this.#released.size === 0) return false;
+    return this.#released.delete(String(messageId));
+  }
+
   ack(delivery: Delivery): Promise<void> {
     const context = delivery.tag as EventContext;
     if (!this.closed) {
-      context.delivery?.accept();
+      // Credit first: a broker that redelivers at once must find credit for it.
       context.receiver?.addCredit(1);
+      context.delivery?.accept();
     }
     return Promise.resolve();
   }
@@ -247,10 +258,19 @@ export class AmqpConnection implements TransportConnection {
   nack(delivery: Delivery, requeue: boolean): Promise<void> {
     const context = delivery.tag as EventContext;
     if (!this.closed) {
-      // release (AMQP 1.0 §3.4.4) puts it back; RabbitMQ 3.10 treats `modified` as a discard.
-      if (requeue) context.delivery?.release();
-      else context.delivery?.reject({ condition: 'amqp:internal-error', description: 'rejected by the application' });
+      // Credit first: RabbitMQ redelivers a released message at once, and with no credit left it sends
+      // it anyway, past the link's credit, where the receiver may lose track of it.
       context.receiver?.addCredit(1);
+      // release (AMQP 1.0 §3.4.4) puts it back; RabbitMQ 3.10 treats `modified` as a discard.
+      if (requeue) {
+        context.delivery?.release();
+        if (delivery.messageId !== undefined) {
+          this.#released.add(delivery.messageId);
+          // Bounded: the oldest entries go first (a Set iterates in insertion order).
+          if (this.#released.size > 10_000) this.#released.delete(this.#released.values().next().value!);
+        }
+      }
+      else context.delivery?.reject({ condition: 'amqp:internal-error', description: 'rejected by the application' });
     }
     return Promise.resolve();
   }
