@@ -37,6 +37,8 @@ for (const { id, runnable } of entries) {
   }
 }
 console.log('Conformance matrix:\n' + rows.join('\n'));
+// The plain closing line CI reads: every test of the run, not only the conformance suites.
+console.log(`${report.numPassedTests ?? 0} passed, ${report.numFailedTests ?? 0} failed`);
 if (problems > 0) {
   console.error(`check-matrix: ${problems} runnable combination(s) did not run or did not pass`);
   process.exit(1);
