@@ -1,308 +1,253 @@
 /**
- * One AMQP 1.0 connection (rhea-promise) as a TransportConnection: one session, one cached sender link
- * per address with unsettled, pipelined sends confirmed by `accepted`, receivers whose credit is the
- * prefetch window, replenished one by one as deliveries are settled.
+ * One open AMQP 1.0 connection (rhea-promise) as a TransportConnection: a single session, sender links
+ * cached per address (./sender.ts), receiver links whose credit is the prefetch window (§2.6.7),
+ * replenished one by one as deliveries are settled (./settlement.ts).
+ *
+ * State: `open` until the first of close() (graceful, onLost never called) or a loss (socket error or
+ * end, remote close of the connection or session, watchdog), which calls onLost once.
  */
 import {
   ConnectionEvents,
   ReceiverEvents,
-  SenderEvents,
-  message as rheaMessage,
-  type AwaitableSender,
+  SessionEvents,
   type Connection,
   type EventContext,
-  type Message as RheaMessage,
+  type Delivery as RheaDelivery,
   type Receiver,
   type Session,
 } from 'rhea-promise';
 import { ConnectionError, type UnifiedMqError } from '../../core/errors.js';
-import {
-  POSSIBLE_DUPLICATE_HEADER,
-  type Delivery,
-  type Endpoint,
-  type OpenOptions,
-  type OutgoingMessage,
-  type SubscriptionRequest,
-  type TransportConnection,
-  type TransportSubscription,
+import type {
+  Delivery,
+  Endpoint,
+  OpenOptions,
+  OutgoingMessage,
+  SubscriptionRequest,
+  TransportConnection,
+  TransportSubscription,
 } from '../../core/transport.js';
-import type { Capabilities, Headers } from '../../core/types.js';
-import { capabilitiesOf, fromAddress, terminus, type AmqpDialect } from './dialect.js';
-import { translate, translateOutcome } from './translate.js';
+import type { Capabilities } from '../../core/types.js';
+import { capabilitiesOf, source, target, type AmqpDialect } from './dialect.js';
+import type { GuardedSocket } from './guarded-socket.js';
+import { toDelivery } from './inbound.js';
+import { toAmqpMessage } from './outbound.js';
+import { AddressSender, type SenderOwner } from './sender.js';
+import { Settlements, type Outcome } from './settlement.js';
+import { outcomeError, translate, translateLinkError } from './translate.js';
 
-interface QueuedSend {
-  readonly message: RheaMessage;
-  readonly confirm: boolean;
-  readonly resolve: () => void;
-  readonly reject: (error: UnifiedMqError) => void;
+type State = 'open' | 'closing' | 'lost';
+
+/** How long unsubscribe waits for the broker's detach: RabbitMQ 3.10 sometimes never answers one. */
+const DETACH_WAIT_MS = 1000;
+
+/** A receiver link and what the connection knows about it. */
+interface Subscription {
+  readonly receiver: Receiver;
+  readonly destination: string;
+  /** Delivered and not yet settled: released when the subscription ends (§3.4.4). */
+  readonly unsettled: Set<RheaDelivery>;
+  /** rhea's own link object, which deliveries point to; known from the first delivery on. */
+  link: unknown;
+  /** Credit earned by settlements and not yet granted; granted in batches of `grantEvery`. */
+  owed: number;
+  readonly grantEvery: number;
+  ended: boolean;
 }
 
-/** A sender link for one address, created on first use; sends wait in order while it has no credit. */
-class AddressSender {
-  #link: AwaitableSender | undefined;
-  readonly #waiting: QueuedSend[] = [];
-
-  constructor(readonly owner: AmqpConnection, session: Session, address: { address: string; capabilities?: string[] }) {
-    session
-      .createAwaitableSender({ target: address })
-      .then((link) => {
-        this.#link = link;
-        link.on(SenderEvents.sendable, () => this.#flush());
-        this.#flush();
-      }, (error: unknown) => {
-        const failure = owner.translate(error);
-        for (const queued of this.#waiting.splice(0)) queued.reject(failure);
-        owner.forgetSender(this);
-      });
-  }
-
-  send(queued: QueuedSend): void {
-    const link = this.#link;
-    if (link && this.#waiting.length === 0 && link.sendable()) this.#write(link, queued);
-    else this.#waiting.push(queued);
-  }
-
-  #flush(): void {
-    const link = this.#link;
-    if (!link) return;
-    while (this.#waiting.length > 0 && link.sendable()) this.#write(link, this.#waiting.shift()!);
-  }
-
-  #write(link: AwaitableSender, queued: QueuedSend): void {
-    const sent = link.send(queued.message, { timeoutInSeconds: 3600 });
-    if (!queued.confirm) {
-      sent.catch(() => undefined);
-      queued.resolve();
-      return;
-    }
-    sent.then(() => queued.resolve(), (error: unknown) => queued.reject(this.owner.closed ? this.owner.lostError() : this.owner.outcome(error)));
-  }
-
-  failAll(error: UnifiedMqError): void {
-    for (const queued of this.#waiting.splice(0)) queued.reject(error);
-  }
+/** One settled delivery gives one credit back (§2.6.7): unsettled + credit never exceeds the prefetch. */
+function grant(subscription: Subscription): void {
+  if (++subscription.owed < subscription.grantEvery) return;
+  subscription.receiver.addCredit(subscription.owed);
+  subscription.owed = 0;
 }
 
-export class AmqpConnection implements TransportConnection {
+export class AmqpConnection implements TransportConnection, SenderOwner {
   readonly capabilities: Capabilities;
+  readonly dialect: AmqpDialect;
   readonly #connection: Connection;
   readonly #session: Session;
+  readonly #socket: GuardedSocket;
   readonly #options: OpenOptions;
-  readonly #dialect: AmqpDialect;
   readonly #senders = new Map<string, AddressSender>();
-  /** Confirmed sends not yet settled by the broker, to reject at once when the connection is lost. */
-  readonly #unconfirmed = new Set<(error: UnifiedMqError) => void>();
-  closed = false;
-  /**
-   * Ids of messages this connection released (nack with requeue). RabbitMQ 3.10 does not always mark
-   * the returning copy (`first-acquirer` false), so the connection remembers what it gave back.
-   */
-  readonly #released = new Set<string>();
+  readonly #subscriptions = new Map<unknown, Subscription>();
+  readonly #settlements = new Settlements();
+  #state: State = 'open';
 
-  constructor(readonly endpoint: Endpoint, connection: Connection, session: Session, options: OpenOptions, dialect: AmqpDialect) {
+  constructor(
+    readonly endpoint: Endpoint,
+    connection: Connection,
+    session: Session,
+    socket: GuardedSocket,
+    options: OpenOptions,
+    dialect: AmqpDialect,
+  ) {
     this.#connection = connection;
     this.#session = session;
+    this.#socket = socket;
     this.#options = options;
-    this.#dialect = dialect;
-    this.capabilities = capabilitiesOf(dialect, connection.maxFrameSize);
-    connection.on(ConnectionEvents.disconnected, (context: EventContext) =>
-      this.#lost(translate(context.error ?? new Error('the connection closed'), endpoint, options.password)),
-    );
-    connection.on(ConnectionEvents.connectionError, (context: EventContext) =>
-      this.#lost(translate(context.error ?? context.connection?.error ?? new Error('connection error'), endpoint, options.password)),
-    );
+    this.dialect = dialect;
+    this.capabilities = capabilitiesOf(dialect);
+    const lost = (context: EventContext) => this.#lost(context.error ?? context.connection?.error ?? context.session?.error);
+    connection.on(ConnectionEvents.disconnected, lost);
+    connection.on(ConnectionEvents.connectionError, lost);
+    // A remote close (§2.4.3, e.g. amqp:connection:forced when the broker shuts down) is followed by no
+    // `disconnected` event in rhea: the connection counts as closed, not lost.
+    connection.on(ConnectionEvents.connectionClose, lost);
+    // The broker ends the session on a session-level error: every link is gone with it.
+    session.on(SessionEvents.sessionError, lost);
+    session.on(SessionEvents.sessionClose, lost);
   }
 
-  translate(error: unknown): UnifiedMqError {
-    return translate(error, this.endpoint, this.#options.password);
+  // ---- SenderOwner ----------------------------------------------------------------------------------
+
+  inDoubt(): UnifiedMqError {
+    return new ConnectionError(`${this.endpoint.display}: the link or connection went away before the broker settled the message`);
   }
 
-  outcome(error: unknown): UnifiedMqError {
-    return translateOutcome(error, this.endpoint, this.#options.password);
+  outcome(outcome: 'rejected' | 'released' | 'modified', remoteError: unknown): UnifiedMqError {
+    return outcomeError(outcome, remoteError, this.endpoint, this.#options.password);
   }
 
-  lostError(): UnifiedMqError {
-    return new ConnectionError(`${this.endpoint.display}: the connection was lost before the broker settled the message`);
+  linkError(error: unknown, destination: string): UnifiedMqError {
+    return translateLinkError(error, this.endpoint, this.#options.password, destination);
   }
 
-  forgetSender(sender: AddressSender): void {
-    for (const [key, value] of this.#senders) if (value === sender) this.#senders.delete(key);
+  forget(sender: AddressSender): void {
+    if (this.#senders.get(sender.address) === sender) this.#senders.delete(sender.address);
   }
 
-  #lost(error: UnifiedMqError): void {
-    if (this.closed) return;
-    this.closed = true;
-    const retryable = error.retryable ? error : new ConnectionError(error.message, { cause: error });
-    for (const reject of this.#unconfirmed) reject(retryable);
-    this.#unconfirmed.clear();
-    for (const sender of this.#senders.values()) sender.failAll(retryable);
-    this.#connection.close().catch(() => undefined);
-    this.#options.onLost(error);
-  }
+  // ---- publish ----------------------------------------------------------------------------------------
 
   publish(message: OutgoingMessage, confirm: boolean): Promise<void> {
-    if (this.closed) return Promise.reject(this.lostError());
-    const target = terminus(this.#dialect, message.kind, message.destination);
-    let sender = this.#senders.get(target.address);
-    if (!sender) {
-      sender = new AddressSender(this, this.#session, target);
-      this.#senders.set(target.address, sender);
+    if (this.#state !== 'open') return Promise.reject(this.inDoubt());
+    const terminus = target(this.dialect, message.kind, message.destination);
+    let sender = this.#senders.get(terminus.address);
+    if (sender === undefined) {
+      sender = new AddressSender(this, this.#session, terminus, message.destination);
+      this.#senders.set(terminus.address, sender);
     }
-    const properties: Record<string, string> | undefined = message.possibleDuplicate
-      ? { ...message.headers, [POSSIBLE_DUPLICATE_HEADER]: 'true' }
-      : message.headers;
-    const amqpMessage: RheaMessage = {
-      body: rheaMessage.data_section(message.bytes as Buffer),
-      to: target.address,
-      message_id: message.messageId,
-      correlation_id: message.correlationId,
-      reply_to: message.replyTo,
-      content_type: message.contentType,
-      application_properties: properties,
-      durable: message.persistent ?? message.kind === 'queue',
-      priority: message.priority,
-      ttl: message.ttlMs,
-    };
-    return new Promise<void>((resolve, reject) => {
-      if (!confirm) {
-        sender.send({ message: amqpMessage, confirm, resolve, reject });
-        return;
-      }
-      const settle = (error: UnifiedMqError) => reject(error);
-      this.#unconfirmed.add(settle);
-      sender.send({
-        message: amqpMessage,
-        confirm,
-        resolve: () => {
-          this.#unconfirmed.delete(settle);
-          resolve();
-        },
-        reject: (error) => {
-          this.#unconfirmed.delete(settle);
-          reject(error);
-        },
-      });
-    });
+    const amqpMessage = toAmqpMessage(message, terminus.address);
+    const link = sender;
+    return new Promise<void>((resolve, reject) => link.send(amqpMessage, { resolve, reject }, confirm));
   }
+
+  // ---- subscribe --------------------------------------------------------------------------------------
 
   async subscribe(request: SubscriptionRequest, deliver: (delivery: Delivery) => void): Promise<TransportSubscription> {
-    const source = terminus(this.#dialect, request.kind, request.destination);
-    let receiver: Receiver | undefined;
+    if (this.#state !== 'open') throw this.inDoubt();
+    let receiver: Receiver;
     try {
-      receiver = await this.#session.createReceiver({ source, credit_window: 0, autoaccept: false });
+      // Manual credit (credit_window 0) is the prefetch window; manual settlement is client ack.
+      receiver = await this.#session.createReceiver({
+        source: source(this.dialect, request.kind, request.destination),
+        credit_window: 0,
+        autoaccept: false,
+      });
     } catch (error) {
-      throw this.translate(error);
+      throw this.linkError(error, request.destination);
     }
-    const link = receiver;
-    link.on(ReceiverEvents.message, (context: EventContext) => {
-      const delivery = this.#toDelivery(context, request.destination);
-      if (delivery) deliver(delivery);
-    });
-    link.addCredit(request.prefetch);
-    return {
-      unsubscribe: async () => {
-        if (this.closed) return;
-        // Do not wait for the broker's detach: RabbitMQ 3.10 may never answer it. Unsettled deliveries
-        // on the link are released by the broker once the link is gone.
-        const closing = link.close({ closeSession: false }).catch(() => undefined);
-        await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 1000))]);
-      },
+    const subscription: Subscription = {
+      receiver,
+      destination: request.destination,
+      unsettled: new Set(),
+      link: undefined,
+      owed: 0,
+      // Each flow frame carries the whole window; granting half a window at a time halves the frames, and
+      // RabbitMQ 3.x, which resets its credit on each flow without counting transfers in flight, then
+      // overshoots the window less often.
+      grantEvery: Math.max(1, Math.floor(request.prefetch / 2)),
+      ended: false,
     };
-  }
-
-  #toDelivery(context: EventContext, subscribed: string): Delivery | undefined {
-    const message = context.message;
-    if (!message) return undefined;
-    let headers: Headers = {};
-    let possibleDuplicate = false;
-    const properties = message.application_properties as Record<string, unknown> | undefined;
-    if (properties) {
-      for (const key in properties) {
-        if (key === POSSIBLE_DUPLICATE_HEADER) possibleDuplicate = String(properties[key]) === 'true';
-        else headers[key] = String(properties[key]);
+    receiver.on(ReceiverEvents.message, (context: EventContext) => {
+      const { message, delivery } = context;
+      if (message === undefined || delivery === undefined || subscription.ended) return;
+      if (subscription.link === undefined) {
+        subscription.link = delivery.link;
+        this.#subscriptions.set(delivery.link, subscription);
       }
-    } else headers = {};
-    const ttl = message.ttl;
-    return {
-      destination: fromAddress(message.to ?? routingKey(message), subscribed),
-      bytes: bodyBytes(message.body),
-      headers,
-      messageId: message.message_id === undefined ? undefined : String(message.message_id),
-      correlationId: message.correlation_id === undefined ? undefined : String(message.correlation_id),
-      replyTo: message.reply_to,
-      contentType: message.content_type,
-      priority: message.priority,
-      expiresAt: message.absolute_expiry_time ? Number(message.absolute_expiry_time) : ttl ? Date.now() + ttl : undefined,
-      // AMQP 1.0 §3.2.1: delivery-count counts failed earlier attempts; first-acquirer is false after one.
-      redelivered: (message.delivery_count ?? 0) > 0 || message.first_acquirer === false || this.#wasReleased(message.message_id),
-      possibleDuplicate,
-      tag: context,
-    };
+      if (request.settle) subscription.unsettled.add(delivery);
+      else {
+        grant(subscription);
+        this.#settlements.settle(delivery, 'accept');
+      }
+      deliver(toDelivery(message, delivery, request.destination));
+    });
+    // The broker detached the link (queue deleted, consumer cancelled): deliveries stop for good, and
+    // only a new connection restores the subscription, so report the connection as lost.
+    receiver.on(ReceiverEvents.receiverError, (context: EventContext) => {
+      if (!subscription.ended) this.#lost(context.receiver?.error ?? new Error(`the broker detached the receiver of ${request.destination}`));
+    });
+    receiver.on(ReceiverEvents.receiverClose, () => {
+      if (!subscription.ended) this.#lost(new Error(`the broker closed the receiver of ${request.destination}`));
+    });
+    receiver.addCredit(request.prefetch);
+    return { unsubscribe: () => this.#unsubscribe(subscription) };
   }
 
-  #wasReleased(messageId: unknown): boolean {
-    if (messageId === undefined || this.#released.size === 0) return false;
-    return this.#released.delete(String(messageId));
+  async #unsubscribe(subscription: Subscription): Promise<void> {
+    if (subscription.ended) return;
+    subscription.ended = true;
+    this.#subscriptions.delete(subscription.link);
+    if (this.#state !== 'open') return;
+    // RabbitMQ 3.x keeps a cancelled consumer's unacked messages until the session ends: give them back.
+    for (const delivery of subscription.unsettled) this.#settlements.settle(delivery, 'release');
+    subscription.unsettled.clear();
+    const detached = subscription.receiver.close({ closeSession: false }).catch(() => undefined);
+    await Promise.race([detached, new Promise((resolve) => setTimeout(resolve, DETACH_WAIT_MS))]);
   }
+
+  // ---- settle -----------------------------------------------------------------------------------------
 
   ack(delivery: Delivery): Promise<void> {
-    const context = delivery.tag as EventContext;
-    if (!this.closed) {
-      // Credit first: a broker that redelivers at once must find credit for it.
-      context.receiver?.addCredit(1);
-      context.delivery?.accept();
-    }
+    this.#settle(delivery, 'accept');
     return Promise.resolve();
   }
 
   nack(delivery: Delivery, requeue: boolean): Promise<void> {
-    const context = delivery.tag as EventContext;
-    if (!this.closed) {
-      // Credit first: RabbitMQ redelivers a released message at once, and with no credit left it sends
-      // it anyway, past the link's credit, where the receiver may lose track of it.
-      context.receiver?.addCredit(1);
-      // release (AMQP 1.0 §3.4.4) puts it back; RabbitMQ 3.10 treats `modified` as a discard.
-      if (requeue) {
-        context.delivery?.release();
-        if (delivery.messageId !== undefined) {
-          this.#released.add(delivery.messageId);
-          // Bounded: the oldest entries go first (a Set iterates in insertion order).
-          if (this.#released.size > 10_000) this.#released.delete(this.#released.values().next().value!);
-        }
-      }
-      else context.delivery?.reject({ condition: 'amqp:internal-error', description: 'rejected by the application' });
-    }
+    this.#settle(delivery, requeue ? 'release' : 'reject');
     return Promise.resolve();
   }
 
+  #settle(delivery: Delivery, outcome: Outcome): void {
+    if (this.#state !== 'open') return;
+    const rheaDelivery = delivery.tag as RheaDelivery;
+    const subscription = this.#subscriptions.get(rheaDelivery.link);
+    // Unknown: its subscription ended and released it already.
+    if (subscription === undefined || !subscription.unsettled.delete(rheaDelivery)) return;
+    // Credit before the settlement: RabbitMQ may redeliver a released message at once, and it should
+    // find the credit for it.
+    grant(subscription);
+    this.#settlements.settle(rheaDelivery, outcome);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------------
+
+  #lost(cause: unknown): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'lost';
+    // The guard's reason (oversized frame, silence) beats rhea's account of the same event.
+    const error = this.#socket.failure ?? translate(cause ?? new Error('the connection closed'), this.endpoint, this.#options.password);
+    this.#shutdown(error.retryable ? error : new ConnectionError(error.message, { cause: error }));
+    this.#socket.destroy();
+    this.#options.onLost(error);
+  }
+
+  #shutdown(inDoubt: UnifiedMqError): void {
+    this.#settlements.clear();
+    for (const subscription of this.#subscriptions.values()) subscription.ended = true;
+    this.#subscriptions.clear();
+    for (const sender of [...this.#senders.values()]) sender.fail(inDoubt);
+    this.#senders.clear();
+  }
+
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const error = new ConnectionError(`${this.endpoint.display}: closed before the broker settled the message`);
-    for (const reject of this.#unconfirmed) reject(error);
-    this.#unconfirmed.clear();
-    await this.#connection.close().catch(() => undefined);
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.#shutdown(new ConnectionError(`${this.endpoint.display}: closed before the broker settled the message`));
+    const closed = this.#connection.close().catch(() => undefined);
+    // A graceful close waits for the broker's close frame, but not forever (a hung broker sends none).
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, Math.min(2000, this.#options.connectTimeoutMs)));
+    await Promise.race([closed, grace]);
+    this.#socket.destroy();
   }
-}
-
-/** RabbitMQ names the topic of a message from another protocol in the `x-routing-key` annotation. */
-function routingKey(message: RheaMessage): string | undefined {
-  const key = message.message_annotations?.['x-routing-key'];
-  return typeof key === 'string' ? `/topic/${key}` : undefined;
-}
-
-function view(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function bodyBytes(body: unknown): Uint8Array {
-  if (body instanceof Uint8Array) return view(body);
-  if (body && typeof body === 'object' && 'content' in body) {
-    const content = (body as { content: unknown }).content;
-    if (content instanceof Uint8Array) return view(content);
-    if (typeof content === 'string') return new TextEncoder().encode(content);
-  }
-  if (typeof body === 'string') return new TextEncoder().encode(body);
-  if (body === undefined || body === null) return new Uint8Array(0);
-  return new TextEncoder().encode(JSON.stringify(body));
 }

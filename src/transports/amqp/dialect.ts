@@ -1,9 +1,14 @@
 /**
- * AMQP 1.0 addressing is the broker's business (AMQP 1.0 §3.5.3 leaves `address` opaque).
- * - ActiveMQ Classic: `queue://x`, `topic://x`; wildcards `*` and `>`.
- * - RabbitMQ 3.x (amqp1_0 plugin): `/queue/x`, `/topic/key` on amq.topic; wildcards `*` and `#`.
- * - RabbitMQ 4.x (address v2): `/queues/x`, `/exchanges/amq.topic/key`.
- * - Artemis: the plain name, with source/target capabilities `queue` or `topic`.
+ * AMQP 1.0 leaves addresses to the broker (§3.5.3, `address` is opaque), so each broker family has its
+ * dialect, chosen from the `product`/`version` properties of its open frame, or by `amqp({ dialect })`:
+ * - `activemq` (ActiveMQ Classic): `queue://x`, `topic://x`; wildcards `*` (one segment) and `>` (the rest).
+ * - `rabbitmq` (3.x, the rabbitmq_amqp1_0 plugin, address format "v1"): `/queue/x` (declared on attach),
+ *   `/topic/key` on amq.topic, whose routing keys use `.` with `*` and `#`.
+ * - `rabbitmq4` (4.x, native AMQP 1.0, address format "v2"): `/queues/x` (the queue must exist: v2 never
+ *   declares), `/exchanges/amq.topic/key` to publish. A v2 source can only be a queue, so topic
+ *   subscriptions use the v1 `/topic/pattern` source, deprecated in 4.x but permitted by default.
+ * - `artemis`: the plain address with the source/target capability `queue` or `topic`.
+ * Only `rabbitmq` can be tested on this project's machines (docs/protocols-amqp.md says why).
  */
 import { mapDestination } from '../../core/destination.js';
 import type { DestinationKind } from '../../core/transport.js';
@@ -11,47 +16,52 @@ import type { Capabilities } from '../../core/types.js';
 
 export type AmqpDialect = 'activemq' | 'rabbitmq' | 'rabbitmq4' | 'artemis';
 
+export const DIALECTS: readonly AmqpDialect[] = ['activemq', 'rabbitmq', 'rabbitmq4', 'artemis'];
+
 export function detectDialect(properties: Record<string, unknown> | undefined): AmqpDialect {
   const product = String(properties?.product ?? '');
   const version = String(properties?.version ?? '');
   if (/rabbitmq/i.test(product)) return Number.parseInt(version, 10) >= 4 ? 'rabbitmq4' : 'rabbitmq';
   if (/artemis/i.test(product)) return 'artemis';
+  // ActiveMQ Classic announces product "ActiveMQ"; Amazon MQ for ActiveMQ is the same broker.
   return 'activemq';
 }
 
-export function capabilitiesOf(dialect: AmqpDialect, maxFrameBytes: number | undefined): Capabilities {
+const MiB = 1024 * 1024;
+
+export function capabilitiesOf(dialect: AmqpDialect): Capabilities {
   return {
     queues: true,
-    // RabbitMQ 4 binds topic patterns only through its management API, which AMQP cannot reach.
-    wildcards: dialect !== 'rabbitmq4',
+    wildcards: true,
     headers: true,
+    // A durable topic subscription needs a named, durable subscriber queue; neither RabbitMQ address
+    // format can declare one bound to amq.topic, and the other dialects cannot be tested here.
     durableSubscriptions: false,
-    // RabbitMQ 3.10's AMQP 1.0 plugin sometimes keeps a released delivery on the link instead of
-    // redelivering it (measured: 1–2 of 50 released messages, in about half the runs): an unreliable
-    // requeue is worse than none, so nack is not offered there. Leave the message unacked instead.
-    nack: dialect !== 'rabbitmq',
-    // RabbitMQ reorders by priority only on queues declared with x-max-priority.
+    nack: true,
+    // RabbitMQ orders by priority only in queues declared with x-max-priority, which AMQP 1.0 cannot declare.
     priority: dialect === 'activemq' || dialect === 'artemis',
     ttl: true,
-    maxMessageBytes: dialect.startsWith('rabbitmq') ? 128 * 1024 * 1024 : (maxFrameBytes ? Math.max(maxFrameBytes * 64, 100 * 1024 * 1024) : 100 * 1024 * 1024),
+    // RabbitMQ: max_message_size, 128 MiB by default since 3.8. ActiveMQ: the transport's maxFrameSize,
+    // 100 MiB by default. Artemis announces no limit.
+    maxMessageBytes: dialect === 'artemis' ? Infinity : dialect === 'activemq' ? 100 * MiB : 128 * MiB,
   };
 }
 
+/** An AMQP source or target (§3.5.3, §3.5.4). */
 export interface Terminus {
   address: string;
   capabilities?: string[];
-  /** AMQP 1.0 §3.5.5 terminus durability; 2 = unsettled-state. */
+  /** §3.5.5 terminus durability: 2 = unsettled-state. */
   durable?: number;
 }
 
-export function terminus(dialect: AmqpDialect, kind: DestinationKind, name: string): Terminus {
+/** Where to send a message. */
+export function target(dialect: AmqpDialect, kind: DestinationKind, name: string): Terminus {
   switch (dialect) {
     case 'activemq':
-      return { address: `${kind}://${mapDestination(name, '.', '*', '>')}` };
+      return { address: `${kind}://${name}` };
     case 'rabbitmq':
-      // The plugin declares a /queue/ address durable only for a durable terminus; STOMP and MQTT declare
-      // queues durable, and a mismatch fails the declare (precondition_failed: inequivalent arg 'durable').
-      return kind === 'queue' ? { address: `/queue/${name}`, durable: 2 } : { address: `/topic/${name}` };
+      return kind === 'queue' ? rabbitQueue(name) : { address: `/topic/${name}` };
     case 'rabbitmq4':
       return { address: kind === 'queue' ? `/queues/${encodeURIComponent(name)}` : `/exchanges/amq.topic/${encodeURIComponent(name)}` };
     case 'artemis':
@@ -59,9 +69,40 @@ export function terminus(dialect: AmqpDialect, kind: DestinationKind, name: stri
   }
 }
 
-/** The unified name of a received message's `to` address (or the subscribed name when absent). */
-export function fromAddress(address: string | undefined, fallback: string): string {
-  if (!address) return fallback;
-  const match = /^(?:queue:\/\/|topic:\/\/|\/queues?\/|\/topic\/|\/exchanges?\/amq\.topic\/)(.*)$/.exec(address);
-  return match ? decodeURIComponent(match[1]!) : address;
+/** Where to receive from: a queue, or a topic pattern with the dialect's wildcards. */
+export function source(dialect: AmqpDialect, kind: DestinationKind, pattern: string): Terminus {
+  switch (dialect) {
+    case 'activemq':
+      return { address: `${kind}://${kind === 'topic' ? mapDestination(pattern, '.', '*', '>') : pattern}` };
+    case 'rabbitmq':
+      return kind === 'queue' ? rabbitQueue(pattern) : { address: `/topic/${pattern}` };
+    case 'rabbitmq4':
+      return { address: kind === 'queue' ? `/queues/${encodeURIComponent(pattern)}` : `/topic/${pattern}` };
+    case 'artemis':
+      return { address: kind === 'topic' ? mapDestination(pattern, '.', '*', '#') : pattern, capabilities: [kind] };
+  }
+}
+
+/**
+ * RabbitMQ 3.x declares a `/queue/` address durable only for a durable terminus. STOMP and MQTT declare
+ * their queues durable, and a declare that disagrees fails (precondition_failed: inequivalent arg
+ * 'durable'), so the three protocols only share a queue when AMQP asks for a durable one too.
+ */
+function rabbitQueue(name: string): Terminus {
+  return { address: `/queue/${name}`, durable: 2 };
+}
+
+const ADDRESS_PREFIX = /^(?:queue:\/\/|topic:\/\/|\/queues?\/|\/topic\/|\/exchanges?\/amq\.topic\/)(.*)$/;
+
+/**
+ * The unified name of a received message: from its `to` (set by AMQP producers), else RabbitMQ's
+ * `x-routing-key` annotation (messages from STOMP, MQTT or AMQP 0-9-1), else the subscribed name.
+ */
+export function destinationOf(to: string | undefined, routingKey: unknown, subscribed: string): string {
+  if (to) {
+    const match = ADDRESS_PREFIX.exec(to);
+    if (match) return match[1]!.includes('%') ? decodeURIComponent(match[1]!) : match[1]!;
+  }
+  if (typeof routingKey === 'string' && routingKey !== '') return routingKey;
+  return subscribed;
 }

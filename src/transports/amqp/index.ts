@@ -1,3 +1,3 @@
 export { amqp } from './transport.js';
-export type { AmqpTransportOptions } from './options.js';
+export type { AmqpTransportOptions, WebSocketConstructor } from './options.js';
 export type { AmqpDialect } from './dialect.js';

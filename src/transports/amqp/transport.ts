@@ -1,83 +1,86 @@
 /**
- * The AMQP 1.0 transport on rhea-promise. rhea's reconnect is off (the core drives failover); the idle
- * time-out implements heartbeatMs: rhea declares the peer dead after 2 × idle_time_out of silence, so
- * 0.7 × heartbeatMs keeps detection within 1.5 × heartbeatMs.
+ * The AMQP 1.0 transport on rhea-promise: opens a connection (SASL, open, one session) over the
+ * guarded socket, picks the broker's addressing dialect, and hands back an AmqpConnection.
+ *
+ * rhea's reconnect is off: the core drives failover. rhea's `connect` hook routes every byte through
+ * ./guarded-socket.ts (frame-size cap, protocol checks, heartbeat watchdog).
  */
 import { Connection, type ConnectionOptions } from 'rhea-promise';
-import WebSocket from 'ws';
-import { UnsupportedError } from '../../core/errors.js';
+import { TimeoutError, UnsupportedError } from '../../core/errors.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
 import { AmqpConnection } from './connection.js';
 import { detectDialect } from './dialect.js';
-import type { AmqpTransportOptions } from './options.js';
+import { GuardedSocket } from './guarded-socket.js';
+import { keepAliveFor } from './keep-alive.js';
+import { resolveOptions, type AmqpTransportOptions } from './options.js';
+import { connectSocket } from './socket.node.js';
 import { translate } from './translate.js';
 
 const SCHEMES = ['amqp', 'amqps', 'amqp+ssl', 'ws', 'wss'] as const;
 
+const NO_SOCKET = { write() {}, end() {}, destroy() {} };
+
 export function amqp(options: AmqpTransportOptions = {}): Transport {
+  const settings = resolveOptions(options);
   return {
     protocol: 'amqp',
     schemes: SCHEMES,
     open(endpoint, open) {
       if (!(SCHEMES as readonly string[]).includes(endpoint.scheme)) {
-        return Promise.reject(new UnsupportedError(`The AMQP transport serves ${SCHEMES.join(', ')}, not ${endpoint.scheme}`));
+        return Promise.reject(
+          new UnsupportedError(`The AMQP transport serves ${SCHEMES.map((s) => `${s}://`).join(', ')}, not ${endpoint.scheme}://`),
+        );
       }
-      return openConnection(endpoint, open, options);
+      return openConnection(endpoint, open, settings);
     },
   };
 }
 
-function connectionOptions(endpoint: Endpoint, open: OpenOptions, options: AmqpTransportOptions): ConnectionOptions {
-  const tls = open.tls;
-  const base = {
+async function openConnection(endpoint: Endpoint, open: OpenOptions, settings: ReturnType<typeof resolveOptions>): Promise<AmqpConnection> {
+  if (open.signal.aborted) throw abortReason(open.signal, endpoint);
+  const keepAlive = keepAliveFor(open.heartbeatMs);
+  const socket = new GuardedSocket(endpoint, settings.maxFrameBytes);
+  const socketSettings = { WebSocket: settings.WebSocket, maxFrameBytes: settings.maxFrameBytes };
+  const connection = new Connection({
     host: endpoint.host,
-    hostname: options.hostname ?? endpoint.host,
+    hostname: settings.hostname ?? endpoint.host,
     username: open.username,
     password: open.password,
     container_id: open.clientId,
     reconnect: false,
-    idle_time_out: Math.max(100, Math.floor(open.heartbeatMs * 0.7)),
-    operationTimeoutInSeconds: Math.max(1, Math.ceil(open.connectTimeoutMs / 1000)),
-  } satisfies Partial<ConnectionOptions>;
-  if (endpoint.scheme === 'ws' || endpoint.scheme === 'wss') {
-    const port = endpoint.port ?? (endpoint.scheme === 'wss' ? 443 : 80);
-    return {
-      ...base,
-      transport: 'tcp',
-      webSocketOptions: {
-        webSocket: (options.WebSocket ?? WebSocket) as never,
-        url: `${endpoint.scheme}://${endpoint.host}:${port}${endpoint.path}`,
-        protocol: ['AMQPWSB10'],
-        options: { rejectUnauthorized: tls?.rejectUnauthorized ?? true, ca: tls?.ca, cert: tls?.cert, key: tls?.key },
+    idle_time_out: keepAlive?.idleTimeOutMs,
+    max_frame_size: settings.maxFrameBytes,
+    // The core's signal bounds the open; rhea-promise's own timer is only a backstop.
+    operationTimeoutInSeconds: Math.max(1, Math.ceil(open.connectTimeoutMs / 1000) + 1),
+    // rhea calls this to connect (instead of net.connect / tls.connect) and reads the socket it returns.
+    connection_details: () => ({
+      host: endpoint.host,
+      port: endpoint.port ?? 0,
+      connect: (_port: number, _host: string, _options: unknown, connected: () => void) => {
+        try {
+          return socket.attach(connectSocket(endpoint, open.tls, socketSettings, socket), connected);
+        } catch (error) {
+          // Thrown inside rhea's connect(): fail through the socket instead, once rhea listens to it.
+          queueMicrotask(() => socket.fail(translate(error, endpoint, open.password)));
+          return socket.attach(NO_SOCKET, connected);
+        }
       },
-    } as unknown as ConnectionOptions;
-  }
-  if (endpoint.secure) {
-    return {
-      ...base,
-      port: endpoint.port ?? 5671,
-      transport: 'tls',
-      ca: tls?.ca as string | undefined,
-      cert: tls?.cert as string | undefined,
-      key: tls?.key as string | undefined,
-      passphrase: tls?.passphrase,
-      servername: tls?.servername ?? (/^[\d.:]+$/.test(endpoint.host) ? undefined : endpoint.host),
-      rejectUnauthorized: tls?.rejectUnauthorized ?? true,
-    } as ConnectionOptions;
-  }
-  return { ...base, port: endpoint.port ?? 5672, transport: 'tcp' };
-}
-
-async function openConnection(endpoint: Endpoint, open: OpenOptions, options: AmqpTransportOptions): Promise<AmqpConnection> {
-  const connection = new Connection(connectionOptions(endpoint, open, options));
+    }),
+  } as unknown as ConnectionOptions);
   try {
     await connection.open({ abortSignal: open.signal });
     const session = await connection.createSession({ abortSignal: open.signal });
-    const remote = (connection as unknown as { _connection: { remote?: { open?: { properties?: Record<string, unknown> } } } })._connection.remote?.open?.properties;
-    const dialect = options.dialect ?? detectDialect(remote);
-    return new AmqpConnection(endpoint, connection, session, open, dialect);
+    const dialect = settings.dialect ?? detectDialect(connection.properties as Record<string, unknown> | undefined);
+    if (keepAlive) socket.watch(keepAlive.deadAfterMs, open.heartbeatMs);
+    return new AmqpConnection(endpoint, connection, session, socket, open, dialect);
   } catch (error) {
-    await connection.close().catch(() => undefined);
-    throw open.signal.aborted ? open.signal.reason : translate(error, endpoint, open.password);
+    socket.destroy();
+    connection.close().catch(() => undefined);
+    if (open.signal.aborted) throw abortReason(open.signal, endpoint);
+    throw socket.failure ?? translate(error, endpoint, open.password);
   }
+}
+
+function abortReason(signal: AbortSignal, endpoint: Endpoint): unknown {
+  return signal.reason ?? new TimeoutError(`Connecting to ${endpoint.display} was aborted`);
 }

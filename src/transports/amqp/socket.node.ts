@@ -1,0 +1,91 @@
+/**
+ * The sockets AMQP travels over in Node. Node-only imports live here, so that a bundler's `browser`
+ * field can swap this file for ./socket.ts: TCP for amqp://, TLS for amqps:// and amqp+ssl://, and `ws`
+ * for ws:// and wss:// (OASIS AMQP WebSocket Binding, subprotocol AMQPWSB10).
+ */
+import { connect as netConnect, isIP } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import WebSocket from 'ws';
+import type { Endpoint } from '../../core/transport.js';
+import type { TlsOptions } from '../../core/types.js';
+import type { RawSocket, SocketEvents } from './guarded-socket.js';
+import type { SocketSettings } from './options.js';
+import { AMQP_WS_SUBPROTOCOLS, webSocketUrl } from './ws-url.js';
+
+export const AMQP_PORT = 5672;
+export const AMQPS_PORT = 5671;
+
+function tlsSocketOptions(host: string, tls: TlsOptions | undefined): TlsConnectionOptions {
+  return {
+    ca: tls?.ca as TlsConnectionOptions['ca'],
+    cert: tls?.cert as TlsConnectionOptions['cert'],
+    key: tls?.key as TlsConnectionOptions['key'],
+    passphrase: tls?.passphrase,
+    // Verification stays on unless the caller turns it off explicitly.
+    rejectUnauthorized: tls?.rejectUnauthorized !== false,
+    // SNI takes host names only (RFC 6066 §3).
+    servername: tls?.servername ?? (isIP(host) ? undefined : host),
+  };
+}
+
+export function connectSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings: SocketSettings, events: SocketEvents): RawSocket {
+  if (endpoint.scheme === 'ws' || endpoint.scheme === 'wss') return connectWebSocket(endpoint, tls, settings, events);
+  const port = endpoint.port ?? (endpoint.secure ? AMQPS_PORT : AMQP_PORT);
+  const socket = endpoint.secure
+    ? tlsConnect({ ...tlsSocketOptions(endpoint.host, tls), host: endpoint.host, port }, () => events.open())
+    : netConnect({ host: endpoint.host, port }, () => events.open());
+  // Dispositions, flows and heartbeats are small frames: Nagle's algorithm would hold them back.
+  socket.setNoDelay(true);
+  socket.on('data', (chunk: Buffer) => events.data(chunk));
+  socket.on('error', (error) => events.error(error));
+  socket.on('close', () => events.close());
+  return {
+    write: (bytes) => void socket.write(bytes),
+    end: () => void socket.end(),
+    destroy: () => void socket.destroy(),
+  };
+}
+
+/** Headroom over maxFrameBytes for one WebSocket message, which may carry several frames. */
+const WS_MESSAGE_HEADROOM = 64 * 1024;
+
+function connectWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings: SocketSettings, events: SocketEvents): RawSocket {
+  const url = webSocketUrl(endpoint);
+  if (settings.WebSocket) return browserLikeWebSocket(new settings.WebSocket(url, AMQP_WS_SUBPROTOCOLS), events);
+  const ws = new WebSocket(url, AMQP_WS_SUBPROTOCOLS, {
+    // `ws` buffers a whole message before handing it over: bound it, a little above the frame cap.
+    maxPayload: settings.maxFrameBytes + WS_MESSAGE_HEADROOM,
+    ...(endpoint.secure ? tlsSocketOptions(endpoint.host, tls) : {}),
+  });
+  ws.binaryType = 'nodebuffer';
+  ws.on('open', () => events.open());
+  ws.on('message', (data: Buffer) => events.data(data));
+  ws.on('error', (error) => events.error(error));
+  ws.on('close', () => events.close());
+  return {
+    write: (bytes) => ws.send(bytes, { binary: true }),
+    end: () => ws.close(),
+    destroy: () => ws.terminate(),
+  };
+}
+
+interface BrowserLikeWebSocket {
+  binaryType: string;
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onclose: (() => void) | null;
+  send(data: Uint8Array): void;
+  close(): void;
+}
+
+/** A caller-supplied WebSocket with the browser's API (rhea reads Buffers: convert each message). */
+function browserLikeWebSocket(socket: unknown, events: SocketEvents): RawSocket {
+  const ws = socket as BrowserLikeWebSocket;
+  ws.binaryType = 'arraybuffer';
+  ws.onopen = () => events.open();
+  ws.onmessage = (event) => events.data(Buffer.from(event.data as ArrayBuffer));
+  ws.onerror = (event) => events.error(event);
+  ws.onclose = () => events.close();
+  return { write: (bytes) => ws.send(bytes), end: () => ws.close(), destroy: () => ws.close() };
+}

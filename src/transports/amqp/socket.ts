@@ -1,0 +1,45 @@
+/**
+ * The browser sibling of ./socket.node.ts (a bundler's `browser` field maps one to the other). Browsers
+ * cannot open TCP sockets, so only ws:// and wss:// are served, through the platform's WebSocket or the
+ * one given as amqp({ WebSocket }); TLS is then the browser's business and `tls` options do not apply.
+ * rhea reads Buffers: its browser build brings the `buffer` package, whose global Buffer is used here.
+ */
+import { UnsupportedError } from '../../core/errors.js';
+import type { Endpoint } from '../../core/transport.js';
+import type { TlsOptions } from '../../core/types.js';
+import type { RawSocket, SocketEvents } from './guarded-socket.js';
+import type { SocketSettings, WebSocketConstructor } from './options.js';
+import { AMQP_WS_SUBPROTOCOLS, webSocketUrl } from './ws-url.js';
+
+interface BrowserWebSocket {
+  binaryType: string;
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onclose: (() => void) | null;
+  send(data: Uint8Array): void;
+  close(): void;
+}
+
+type BufferFrom = (data: ArrayBuffer) => Uint8Array;
+
+export function connectSocket(endpoint: Endpoint, _tls: TlsOptions | undefined, settings: SocketSettings, events: SocketEvents): RawSocket {
+  if (endpoint.scheme !== 'ws' && endpoint.scheme !== 'wss') {
+    throw new UnsupportedError(
+      `A browser cannot open ${endpoint.scheme}:// (raw TCP); use the broker's AMQP over WebSocket endpoint, ws:// or wss://`,
+    );
+  }
+  const WebSocketImpl = settings.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!WebSocketImpl) throw new UnsupportedError('This platform has no WebSocket; pass one as amqp({ WebSocket })');
+  const bufferFrom = (globalThis as { Buffer?: { from: BufferFrom } }).Buffer?.from;
+  const ws = new WebSocketImpl(webSocketUrl(endpoint), AMQP_WS_SUBPROTOCOLS) as BrowserWebSocket;
+  ws.binaryType = 'arraybuffer';
+  ws.onopen = () => events.open();
+  ws.onmessage = (event) => {
+    const data = event.data as ArrayBuffer;
+    events.data(bufferFrom ? bufferFrom(data) : new Uint8Array(data));
+  };
+  ws.onerror = (event) => events.error(event);
+  ws.onclose = () => events.close();
+  return { write: (bytes) => ws.send(bytes), end: () => ws.close(), destroy: () => ws.close() };
+}
