@@ -7,7 +7,7 @@
  * `open` → `closed` on a loss (socket closed, heart-beat silence, frame over the cap), reported to onLost.
  */
 import type { Client, IFrame, IMessage, StompHeaders } from '@stomp/stompjs';
-import { ConnectionError, UnifiedMqError } from '../../core/errors.js';
+import { ConnectionError, InvalidArgumentError, UnifiedMqError } from '../../core/errors.js';
 import {
   POSSIBLE_DUPLICATE_HEADER,
   type Delivery,
@@ -71,6 +71,7 @@ export class StompConnection implements TransportConnection {
   readonly #redelivery: LocalRedelivery;
   readonly #watchdog: Watchdog | undefined;
   #state: State = 'open';
+  #nextTransaction = 0;
   /** A socket error or ERROR frame seen before the socket closed: the best description of the loss. */
   #cause: UnifiedMqError | undefined;
 
@@ -156,7 +157,7 @@ export class StompConnection implements TransportConnection {
     if (this.#state !== 'open') return Promise.reject(this.#closedError());
     const stompId = subscriptionId(this.dialect, request, this.#open.clientId);
     if (this.#subscriptions.has(stompId)) {
-      return Promise.reject(new ConnectionError(`${this.endpoint.display}: subscription ${stompId} is already active on this connection`));
+      return Promise.reject(InvalidArgumentError.format('durable', `${JSON.stringify(request.durable)} names a subscription that is already active on this client`));
     }
     const destination = toDestination(this.dialect, request.kind, request.destination);
     const subscription = new InboundSubscription(stompId, request, destination, deliver);
@@ -251,10 +252,16 @@ export class StompConnection implements TransportConnection {
     if (this.#state !== 'open') return;
     this.#subscriptions.delete(subscription.stompId);
     const stompId = this.#wire(subscription.stompId);
-    // RabbitMQ keeps a cancelled consumer's unacknowledged messages on the channel until the connection
-    // closes, and refuses acks for them afterwards: give them back while the subscription still exists.
-    // ActiveMQ redelivers them itself when the consumer closes.
-    if (this.dialect !== 'activemq') for (const tag of subscription.unsettled) this.#client.nack(this.#wire(tag.ackId), stompId);
+    // ActiveMQ redelivers a closed consumer's unacknowledged messages itself. RabbitMQ keeps them on the
+    // channel until the connection closes, and refuses acks for a cancelled subscription. NACKing them
+    // first would not do: RabbitMQ pushes them straight back to this still-open subscription. So the
+    // NACKs go into a transaction, whose frames RabbitMQ checks when they arrive but performs at COMMIT,
+    // after the UNSUBSCRIBE: the messages return to the queue for the other consumers.
+    const transaction = this.dialect !== 'activemq' && subscription.unsettled.size > 0 ? `umq-tx-${this.#nextTransaction++}` : undefined;
+    if (transaction !== undefined) {
+      this.#client.begin(transaction);
+      for (const tag of subscription.unsettled) this.#client.nack(this.#wire(tag.ackId), stompId, { transaction });
+    }
     subscription.unsettled.clear();
     const done: Array<Promise<void>> = [];
     for (const extra of durableUnsubscribeHeaders(this.dialect, subscription.request)) {
@@ -265,6 +272,7 @@ export class StompConnection implements TransportConnection {
         }),
       );
     }
+    if (transaction !== undefined) this.#client.commit(transaction);
     try {
       await Promise.all(done);
     } catch (error) {

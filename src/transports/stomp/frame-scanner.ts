@@ -45,6 +45,10 @@ export class FrameScanner {
   /** MESSAGE frames whose headers were scanned, oldest first, until the connection takes them. */
   readonly messages: ScannedMessage[] = [];
 
+  get safeLength(): number {
+    return this.#frameStart;
+  }
+
   readonly #maxFrameBytes: number;
   #state: State = 'between';
   #head: Uint8Array[] = [];
@@ -52,15 +56,22 @@ export class FrameScanner {
   /** In Head: the last byte that was not a CR was a LF, so a further LF ends the header block. */
   #afterLineFeed = false;
   #bodyRemaining = 0;
+  /** Where the frame being scanned starts in the current chunk (0 when it began in an earlier one). */
+  #frameStart = 0;
 
   constructor(maxFrameBytes: number) {
     this.#maxFrameBytes = maxFrameBytes;
   }
 
-  /** Scans one chunk. Returns the error to close the connection with, or undefined when all is well. */
+  /**
+   * Scans one chunk. Returns the error to close the connection with, or undefined when all is well. After
+   * an error, `safeLength` is how many bytes of the chunk precede the offending frame (they hold complete
+   * frames, or the end of one, that may still be delivered).
+   */
   scan(chunk: Uint8Array): UnifiedMqError | undefined {
     const length = chunk.length;
     let i = 0;
+    this.#frameStart = 0;
     while (i < length) {
       switch (this.#state) {
         case 'between': {
@@ -71,6 +82,7 @@ export class FrameScanner {
           }
           this.#state = 'head';
           this.#afterLineFeed = false;
+          this.#frameStart = i;
           break;
         }
         case 'head': {

@@ -93,8 +93,11 @@ export class GuardedSocket implements IStompSocket {
     const bytes = typeof data === 'string' ? encoder.encode(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : (data as Uint8Array);
     const violation = this.scanner.scan(bytes);
     if (violation) {
+      // The frames before the offending one are whole: deliver them.
+      const safe = this.scanner.safeLength;
+      if (safe > 0) this.onmessage?.({ data: bytes.subarray(0, safe) });
       // Report the reason first: the close that terminate() triggers would otherwise be taken for it.
-      this.onViolation?.(violation);
+      if (!this.#discarded) this.onViolation?.(violation);
       this.terminate();
       return;
     }

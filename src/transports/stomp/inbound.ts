@@ -44,7 +44,7 @@ export function toDelivery(headers: FrameHeaders, body: Uint8Array, tag: Inbound
     // RabbitMQ's `message-id` names the delivery, not the message; an AMQP producer's id arrives as `amqp-message-id`.
     messageId: headers[MESSAGE_ID_HEADER] ?? headers['amqp-message-id'] ?? headers['message-id'],
     correlationId: headers['correlation-id'],
-    replyTo: headers['reply-to'],
+    replyTo: replyTo(headers['reply-to']),
     contentType: headers['content-type'],
     priority: numberOrUndefined(headers.priority),
     expiresAt: expiresAt(headers),
@@ -52,6 +52,14 @@ export function toDelivery(headers: FrameHeaders, body: Uint8Array, tag: Inbound
     possibleDuplicate: headers[POSSIBLE_DUPLICATE_HEADER] === 'true',
     tag,
   };
+}
+
+/**
+ * RabbitMQ turns a `reply-to` that is not one of its destinations (`/queue/…`, `/topic/…`) into
+ * `/reply-queue/NAME` on delivery; the name is what the producer gave.
+ */
+function replyTo(value: string | undefined): string | undefined {
+  return value?.startsWith('/reply-queue/') ? value.slice('/reply-queue/'.length) : value;
 }
 
 function numberOrUndefined(text: string | undefined): number | undefined {
