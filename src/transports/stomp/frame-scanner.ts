@@ -86,19 +86,31 @@ export class FrameScanner {
           break;
         }
         case 'head': {
+          // The header block ends at an empty line: LF, any CRs, LF. Jump from LF to LF with indexOf.
           const start = i;
           let end = -1;
-          for (; i < length; i++) {
-            const byte = chunk[i]!;
-            if (byte === LF) {
-              if (this.#afterLineFeed) {
-                end = i;
-                break;
-              }
-              this.#afterLineFeed = true;
-            } else if (byte !== CR) {
-              this.#afterLineFeed = false;
+          let j = i;
+          if (this.#afterLineFeed) {
+            while (j < length && chunk[j] === CR) j++;
+            if (j < length) {
+              if (chunk[j] === LF) end = j;
+              else this.#afterLineFeed = false;
             }
+          }
+          while (end < 0 && j < length) {
+            const lineFeed = chunk.indexOf(LF, j);
+            if (lineFeed < 0) {
+              this.#afterLineFeed = false;
+              break;
+            }
+            let k = lineFeed + 1;
+            while (k < length && chunk[k] === CR) k++;
+            if (k === length) {
+              this.#afterLineFeed = true;
+              break;
+            }
+            if (chunk[k] === LF) end = k;
+            else j = k;
           }
           const piece = chunk.subarray(start, end < 0 ? length : end);
           this.#headBytes += piece.length;
@@ -193,11 +205,14 @@ export class FrameScanner {
   }
 }
 
+const EDGE_SPACE = /^\s|\s$/;
+
 /**
  * A value the way stompjs's FrameImpl.fromRawFrame reports it (trimmed, then its replace chain), so
  * that the connection can check it pairs each scanned MESSAGE with the frame stompjs delivers.
  */
 function libraryView(raw: string, escaped: boolean): string {
+  if (raw.indexOf('\\') < 0 && !EDGE_SPACE.test(raw)) return raw;
   const value = raw.replace(/^\s+|\s+$/g, '');
   if (!escaped) return value;
   return value.replace(/\\r/g, '\r').replace(/\\n/g, '\n').replace(/\\c/g, ':').replace(/\\\\/g, '\\');
