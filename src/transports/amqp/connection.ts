@@ -98,6 +98,11 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
     session.on(SessionEvents.sessionClose, lost);
   }
 
+  /** Sender links attached or attaching (one per address). */
+  get senderLinks(): number {
+    return this.#senders.size;
+  }
+
   // ---- SenderOwner ----------------------------------------------------------------------------------
 
   inDoubt(): UnifiedMqError {
@@ -160,10 +165,15 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
     };
     receiver.on(ReceiverEvents.message, (context: EventContext) => {
       const { message, delivery } = context;
-      if (message === undefined || delivery === undefined || subscription.ended) return;
+      if (message === undefined || delivery === undefined) return;
       if (subscription.link === undefined) {
         subscription.link = delivery.link;
         this.#subscriptions.set(delivery.link, subscription);
+      }
+      if (subscription.ended) {
+        // In flight while the link detaches: not delivered, given back with the other unsettled ones.
+        subscription.unsettled.add(delivery);
+        return;
       }
       if (request.settle) subscription.unsettled.add(delivery);
       else {
@@ -187,13 +197,17 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
   async #unsubscribe(subscription: Subscription): Promise<void> {
     if (subscription.ended) return;
     subscription.ended = true;
-    this.#subscriptions.delete(subscription.link);
     if (this.#state !== 'open') return;
-    // RabbitMQ 3.x keeps a cancelled consumer's unacked messages until the session ends: give them back.
-    for (const delivery of subscription.unsettled) this.#settlements.settle(delivery, 'release');
-    subscription.unsettled.clear();
     const detached = subscription.receiver.close({ closeSession: false }).catch(() => undefined);
     await Promise.race([detached, new Promise((resolve) => setTimeout(resolve, DETACH_WAIT_MS))]);
+    // RabbitMQ 3.x keeps a cancelled consumer's unsettled messages until the session ends: give them
+    // back. After the detach, not before: released while the link is attached, RabbitMQ would hand them
+    // straight back to it. Settling after a detach is allowed: dispositions belong to the session (§2.7.6).
+    // Acks that came in meanwhile were honoured; what is still unsettled goes back.
+    this.#subscriptions.delete(subscription.link);
+    if (this.#state !== 'open') return;
+    for (const delivery of subscription.unsettled) this.#settlements.settle(delivery, 'release');
+    subscription.unsettled.clear();
   }
 
   // ---- settle -----------------------------------------------------------------------------------------
