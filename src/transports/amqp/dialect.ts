@@ -95,14 +95,16 @@ function rabbitQueue(name: string): Terminus {
 const ADDRESS_PREFIX = /^(?:queue:\/\/|topic:\/\/|\/queues?\/|\/topic\/|\/exchanges?\/amq\.topic\/)(.*)$/;
 
 /**
- * The unified name of a received message: from its `to` (set by AMQP producers), else RabbitMQ's
- * `x-routing-key` annotation (messages from STOMP, MQTT or AMQP 0-9-1), else the subscribed name.
+ * The unified name of a received message: its `to` when an AMQP producer set it; else the routing key
+ * RabbitMQ gives messages from STOMP, MQTT or AMQP 0-9-1 (3.x: the `subject` property, measured on
+ * 3.10; 4.x: the `x-routing-key` annotation); else the subscribed name.
  */
-export function destinationOf(to: string | undefined, routingKey: unknown, subscribed: string): string {
+export function destinationOf(to: string | undefined, subject: string | undefined, routingKey: unknown, subscribed: string): string {
   if (to) {
     const match = ADDRESS_PREFIX.exec(to);
     if (match) return match[1]!.includes('%') ? decodeURIComponent(match[1]!) : match[1]!;
   }
+  if (subject) return subject;
   if (typeof routingKey === 'string' && routingKey !== '') return routingKey;
   return subscribed;
 }

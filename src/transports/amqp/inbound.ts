@@ -26,7 +26,7 @@ export function toDelivery(message: RheaMessage, delivery: RheaDelivery, subscri
   const ttl = message.ttl;
   const expiry = message.absolute_expiry_time as unknown;
   return {
-    destination: destinationOf(message.to, message.message_annotations?.['x-routing-key'], subscribed),
+    destination: destinationOf(message.to, message.subject, message.message_annotations?.['x-routing-key'], subscribed),
     bytes: bodyBytes(message.body),
     headers,
     messageId: message.message_id === undefined || message.message_id === null ? undefined : String(message.message_id),
