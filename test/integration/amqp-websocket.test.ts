@@ -1,0 +1,106 @@
+/**
+ * AMQP over WebSocket (OASIS AMQP WebSocket Binding 1.0, subprotocol AMQPWSB10).
+ *
+ * RabbitMQ 3.10 serves AMQP 1.0 over TCP only (AMQP over WebSocket came with RabbitMQ 4.x), so no broker
+ * here speaks it. These tests put a small WebSocket-to-TCP bridge in front of RabbitMQ's AMQP port: it
+ * accepts only the AMQPWSB10 subprotocol and passes binary messages through unchanged, which is all the
+ * binding asks of a server. What they prove is the client side: the subprotocol, binary framing, frames
+ * split across WebSocket messages, and both WebSocket flavours (`ws`'s own API, and a browser-style
+ * constructor given as amqp({ WebSocket })).
+ */
+import { connect as tcpConnect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { Delivery } from '../../src/core/transport.js';
+import type { AmqpConnection } from '../../src/transports/amqp/connection.js';
+import type { BrokerInfo } from '../support/brokers.js';
+import { sharedBroker } from '../support/shared-brokers.js';
+import { eventually, randomName } from '../support/wait.js';
+import { message, openAmqp, request, text } from './amqp-support.js';
+
+let broker: BrokerInfo;
+let bridge: WebSocketServer;
+let bridgeUrl: string;
+const negotiated: string[] = [];
+
+beforeAll(async () => {
+  broker = sharedBroker('rabbitmq');
+  const amqpPort = Number(new URL(broker.endpoints.amqp!).port);
+  bridge = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    handleProtocols: (protocols) => (protocols.has('AMQPWSB10') ? 'AMQPWSB10' : false),
+  });
+  bridge.on('connection', (ws) => {
+    negotiated.push(ws.protocol);
+    const tcp = tcpConnect(amqpPort, '127.0.0.1');
+    // Re-chunk what the broker sends into small WebSocket messages: frames then straddle messages.
+    tcp.on('data', (chunk) => {
+      for (let at = 0; at < chunk.length; at += 7) ws.send(chunk.subarray(at, at + 7), { binary: true });
+    });
+    tcp.on('close', () => ws.close());
+    tcp.on('error', () => ws.terminate());
+    ws.on('message', (data: Buffer) => tcp.write(data));
+    ws.on('close', () => tcp.destroy());
+  });
+  await new Promise<void>((resolve) => bridge.once('listening', () => resolve()));
+  bridgeUrl = `ws://127.0.0.1:${(bridge.address() as { port: number }).port}/`;
+});
+
+afterAll(async () => {
+  for (const client of bridge.clients) client.terminate();
+  await new Promise<void>((resolve) => bridge.close(() => resolve()));
+});
+
+describe('AMQP over WebSocket (through a WebSocket-to-TCP bridge to RabbitMQ 3.10)', () => {
+  it('opens with the AMQPWSB10 subprotocol and round-trips messages over `ws`', async () => {
+    const before = negotiated.length;
+    const { connection, lost } = await openAmqp(bridgeUrl, broker);
+    try {
+      expect(negotiated.slice(before)).toEqual(['AMQPWSB10']);
+      expect((connection as AmqpConnection).dialect).toBe('rabbitmq');
+      const queue = randomName('ws');
+      const got: Delivery[] = [];
+      await connection.subscribe(request(queue, { kind: 'queue' }), (d) => {
+        got.push(d);
+        void connection.ack(d);
+      });
+      await Promise.all(['a', 'b', 'c'].map((b) => connection.publish(message(queue, b, { kind: 'queue' }), true)));
+      await eventually(() => expect(got.map(text)).toEqual(['a', 'b', 'c']));
+      expect(lost).toEqual([]);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('uses a browser-style WebSocket constructor given as amqp({ WebSocket })', async () => {
+    const constructed: string[] = [];
+    class BrowserStyle extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols);
+        constructed.push(url);
+      }
+    }
+    const { connection } = await openAmqp(bridgeUrl, broker, { transport: { WebSocket: BrowserStyle } });
+    try {
+      expect(constructed).toEqual([bridgeUrl]);
+      const topic = randomName('wsb');
+      const got: string[] = [];
+      await connection.subscribe(request(topic), (d) => {
+        got.push(text(d));
+        void connection.ack(d);
+      });
+      await connection.publish(message(topic, 'über'), true);
+      await eventually(() => expect(got).toEqual(['über']));
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('reports the loss when the WebSocket closes', async () => {
+    const { connection, lost } = await openAmqp(bridgeUrl, broker);
+    for (const client of bridge.clients) client.terminate();
+    await eventually(() => expect(lost).toHaveLength(1));
+    await connection.close();
+  });
+});
