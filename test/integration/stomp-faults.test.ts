@@ -45,7 +45,8 @@ describe.each(targets)('STOMP faults on $name', (target) => {
       const detectionMs = lostAt[0]! - pausedAt;
       console.log(`[stomp ${target.name}] heartbeatMs ${heartbeatMs}: frozen broker detected after ${Math.round(detectionMs)} ms`);
       expect(detectionMs).toBeLessThanOrEqual(1.5 * heartbeatMs);
-      expect(detectionMs).toBeGreaterThanOrEqual(heartbeatMs);
+      // pausedAt is taken after `docker pause` returns, a little after the broker froze.
+      expect(detectionMs).toBeGreaterThanOrEqual(0.9 * heartbeatMs);
       expect(lost[0]).toBeInstanceOf(ConnectionError);
       expect(lost[0]!.message).toMatch(/sent nothing for \d+ ms/);
       const error = await inFlight;
