@@ -1,232 +1,309 @@
 /**
- * One MQTT connection (mqtt.js client) as a TransportConnection: QoS 1 publishes confirmed by PUBACK,
- * subscriptions routed by pattern, PUBACKs held back until the application acks.
+ * One open MQTT connection (an mqtt.js client after CONNACK) as a TransportConnection: QoS 1 publishes
+ * confirmed by PUBACK, subscriptions routed per topic filter, PUBACKs held back until the application
+ * acks, and the loss of the connection reported once.
+ *
+ * States: 'open' → 'lost' (the socket died, the watchdog or the guard failed it: onLost is called once)
+ *         'open' → 'closing' → 'closed' (close() was called: onLost is never called).
  */
-import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { ConnectionError, InvalidDestinationError, UnifiedMqError, UnsupportedError } from '../../core/errors.js';
-import { matcher } from '../../core/destination.js';
-import {
-  POSSIBLE_DUPLICATE_HEADER,
-  type Delivery,
-  type Endpoint,
-  type OpenOptions,
-  type OutgoingMessage,
-  type SubscriptionRequest,
-  type TransportConnection,
-  type TransportSubscription,
-} from '../../core/transport.js';
-import type { Capabilities, Headers } from '../../core/types.js';
-import type { MqttTransportOptions } from './options.js';
+import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
+import { matcher, hasWildcards } from '../../core/destination.js';
+import { ConnectionError, PayloadTooLargeError, UnifiedMqError, UnsupportedError } from '../../core/errors.js';
+import type { Delivery, Endpoint, OpenOptions, OutgoingMessage, SubscriptionRequest, TransportConnection, TransportSubscription } from '../../core/transport.js';
+import type { Capabilities } from '../../core/types.js';
+import type { InboundGuard } from './inbound-guard.js';
+import { toDelivery } from './inbound.js';
+import { Watchdog } from './keep-alive.js';
+import type { MqttSettings } from './options.js';
+import { publishOverheadBound, toPublish, type PropertyMode, type Publish } from './outbound.js';
 import { PubackGate } from './puback-gate.js';
-import { fromTopic, queueTopic, sharedFilter, toTopic } from './topics.js';
-import { translate } from './translate.js';
+import { SubscriptionTable, type FilterEntry, type Route } from './subscription-table.js';
+import { sharedFilter, toFilter } from './topics.js';
+import { silenceError, translate, translatePublishError, translateSubscribeError } from './translate.js';
 
-const MESSAGE_ID_PROPERTY = 'umq-message-id';
+type State = 'open' | 'lost' | 'closing' | 'closed';
 
-interface Route {
-  readonly id: string;
-  /** MQTT 5 subscription identifier (§3.8.2.1.2): tells which subscription a PUBLISH came through. */
-  readonly identifier: number;
-  readonly kind: 'topic' | 'queue';
-  readonly matches: (name: string) => boolean;
-  readonly deliver: (delivery: Delivery) => void;
-}
-
-/** One received PUBLISH; its PUBACK goes out once every subscription it was routed to has settled it. */
+/** One received QoS 1 PUBLISH: its PUBACK goes out once every subscription it was routed to has settled it. */
 interface Inbound {
-  readonly messageId: number;
+  readonly owner: MqttConnection;
+  /** The packet identifier, or -1 for QoS 0 (nothing to acknowledge). */
+  readonly packetId: number;
   pending: number;
 }
 
+/**
+ * How long a PUBLISH that matches no subscription waits for one. A resumed session redelivers unacked
+ * messages right after CONNACK, before the core has restored its subscriptions; they wait, unacked.
+ * What no subscription claims within this time after the last subscribe belongs to a subscription the
+ * session kept but the application no longer has: it is acknowledged and dropped.
+ */
+const UNROUTED_GRACE_MS = 10_000;
+/** How long close() waits for UNSUBACK and a clean DISCONNECT before dropping the socket. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
 export class MqttConnection implements TransportConnection {
+  readonly endpoint: Endpoint;
   readonly capabilities: Capabilities;
   readonly #client: MqttClient;
-  readonly #options: OpenOptions;
-  readonly #transport: Required<MqttTransportOptions>;
+  readonly #guard: InboundGuard;
+  readonly #open: OpenOptions;
+  readonly #settings: MqttSettings;
   readonly #gate: PubackGate;
-  readonly #routes = new Map<string, Route>();
+  readonly #watchdog: Watchdog;
+  readonly #table = new SubscriptionTable();
+  readonly #mode: PropertyMode;
+  /** MQTT 5 subscription identifiers route each PUBLISH to the subscriptions it matched (§3.3.4). */
+  readonly #identifiers: boolean;
+  readonly #queueTopicPrefix: string;
+  /** The largest packet this connection sends: our own cap, or the broker's maximum packet size if lower. */
+  readonly #maxPacketBytes: number;
   /** Rejecters of publishes awaiting PUBACK: mqtt.js keeps them for a reconnect we never make. */
   readonly #unconfirmed = new Set<(error: UnifiedMqError) => void>();
-  /**
-   * PUBLISHes that matched no subscription yet. A resumed session redelivers unacked messages right after
-   * CONNACK, before the core has restored its subscriptions: they wait here, unacked, for their route.
-   */
-  #unrouted: IPublishPacket[] = [];
-  #closed = false;
-  #nextIdentifier = 1;
-  readonly #v5: boolean;
+  #unrouted: Array<{ topic: string; packet: IPublishPacket }> = [];
+  #unroutedTimer: ReturnType<typeof setTimeout> | undefined;
+  #state: State = 'open';
 
-  constructor(readonly endpoint: Endpoint, client: MqttClient, options: OpenOptions, transport: Required<MqttTransportOptions>) {
+  constructor(endpoint: Endpoint, client: MqttClient, guard: InboundGuard, open: OpenOptions, settings: MqttSettings) {
+    this.endpoint = endpoint;
     this.#client = client;
-    this.#options = options;
-    this.#transport = transport;
-    this.#v5 = transport.protocolVersion === 5;
-    this.#gate = new PubackGate(client);
-    const maximumPacketSize = (client as unknown as { _serverProperties?: { maximumPacketSize?: number } })._serverProperties?.maximumPacketSize;
+    this.#guard = guard;
+    this.#open = open;
+    this.#settings = settings;
+    const v5 = settings.protocolVersion === 5;
+    this.#mode = v5 ? 'v5' : settings.envelope ? 'envelope' : 'none';
+    this.#queueTopicPrefix = settings.queuePrefix + '/';
+    // MQTT 5 §3.2.2.3: absent "available" properties mean available.
+    const server: IConnackPacket['properties'] = v5 ? client.serverProperties : undefined;
+    this.#identifiers = v5 && server?.subscriptionIdentifiersAvailable !== false;
+    this.#maxPacketBytes = Math.min(settings.maxFrameBytes, server?.maximumPacketSize ?? Infinity);
     this.capabilities = {
-      queues: this.#v5,
-      wildcards: true,
-      headers: this.#v5,
+      queues: v5 && server?.sharedSubscriptionAvailable !== false,
+      wildcards: server?.wildcardSubscriptionAvailable !== false,
+      headers: this.#mode !== 'none',
+      // A persistent session keeps every subscription of the client id, not a named one: see docs/protocols-mqtt.md.
       durableSubscriptions: false,
       nack: false,
       priority: false,
-      ttl: this.#v5,
-      // MQTT's remaining length tops out at 256 MiB (§2.2.3); MQTT 5 brokers may announce less.
-      maxMessageBytes: maximumPacketSize ? maximumPacketSize - 1024 : 256 * 1024 * 1024 - 1024,
+      ttl: v5,
+      // Room for the topic and properties, which the exact check in publish() counts.
+      maxMessageBytes: this.#maxPacketBytes - Math.min(16 * 1024, Math.floor(this.#maxPacketBytes / 4)),
     };
-    client.on('message', (_topic, _payload, packet) => this.#receive(packet));
-    client.on('close', () => this.#lost(new ConnectionError(`${endpoint.display}: the connection closed`)));
-    client.on('error', (error) => this.#lost(translate(error, endpoint, options.password)));
+    this.#gate = new PubackGate(client);
+    client.on('message', (topic, _payload, packet) => this.#receive(topic, packet));
+    client.on('disconnect', (packet) => {
+      // MQTT 5 §3.14: the broker says why before it closes (session taken over, shutting down…).
+      const code = packet.reasonCode ?? 0;
+      const reason = packet.properties?.reasonString ?? `reason code ${code}`;
+      this.#lost(translate({ code, message: `the broker disconnected: ${reason}` }, endpoint, open.password));
+    });
+    client.on('error', (error) => this.#lost(translate(error, endpoint, open.password)));
+    client.on('close', () => this.#lost(this.#closeReason()));
+    this.#watchdog = new Watchdog({
+      heartbeatMs: open.heartbeatMs,
+      lastHeardAt: () => guard.lastHeardAt,
+      ping: () => client.sendPing(),
+      dead: (silentMs) => guard.fail(silenceError(endpoint, silentMs, open.heartbeatMs)),
+    });
   }
 
-  /** Every PUBLISH from the broker ('message' fires before mqtt.js builds the PUBACK, which the gate holds). */
-  #receive(packet: IPublishPacket): void {
-    const topic = packet.topic;
-    const prefix = this.#transport.queuePrefix + '/';
-    const isQueue = this.#v5 && topic.startsWith(prefix);
-    const destination = fromTopic(isQueue ? topic.slice(prefix.length) : topic);
-    const inbound: Inbound = { messageId: packet.qos > 0 ? (packet.messageId ?? -1) : -1, pending: 0 };
-    const properties = packet.properties;
-    let headers: Headers = {};
-    let possibleDuplicate = false;
-    let messageId: string | undefined;
-    const user = properties?.userProperties;
-    if (user) {
-      for (const key in user) {
-        const value = user[key];
-        const text = (Array.isArray(value) ? value[value.length - 1] : value) ?? '';
-        if (key === POSSIBLE_DUPLICATE_HEADER) possibleDuplicate = text === 'true';
-        else if (key === MESSAGE_ID_PROPERTY) messageId = text;
-        else headers[key] = text;
-      }
-    } else headers = {};
-    const payload = packet.payload as Uint8Array;
-    const delivery: Delivery = {
-      destination,
-      bytes: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
-      headers,
-      messageId,
-      correlationId: properties?.correlationData ? new TextDecoder().decode(properties.correlationData) : undefined,
-      replyTo: properties?.responseTopic ? fromTopic(properties.responseTopic) : undefined,
-      contentType: properties?.contentType,
-      priority: undefined,
-      expiresAt: properties?.messageExpiryInterval !== undefined ? Date.now() + properties.messageExpiryInterval * 1000 : undefined,
-      redelivered: packet.dup,
-      possibleDuplicate,
-      tag: inbound,
-    };
-    const identifiers = properties?.subscriptionIdentifier;
-    if (identifiers !== undefined) {
-      // MQTT 5: the broker says which subscriptions matched; overlapping ones each get their copy.
-      for (const route of this.#routes.values()) {
-        if (Array.isArray(identifiers) ? identifiers.includes(route.identifier) : identifiers === route.identifier) {
-          inbound.pending++;
-          route.deliver(delivery);
-        }
-      }
-    } else {
-      for (const route of this.#routes.values()) {
-        if ((route.kind === 'queue') === isQueue && route.matches(destination)) {
-          inbound.pending++;
-          route.deliver(delivery);
-        }
-      }
-    }
-    if (inbound.pending === 0) {
-      // Never acked while unrouted: if no subscription claims it, the broker redelivers it next session.
-      if (packet.qos > 0) this.#unrouted.push(packet);
-    }
-  }
-
-  #settle(inbound: Inbound): void {
-    if (inbound.messageId >= 0 && !this.#closed) this.#gate.release(inbound.messageId);
-  }
-
-  #lost(error: UnifiedMqError): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const reject of this.#unconfirmed) reject(error);
-    this.#unconfirmed.clear();
-    this.#client.end(true);
-    this.#options.onLost(error);
-  }
+  // ----- publishing ------------------------------------------------------------------------------
 
   publish(message: OutgoingMessage, confirm: boolean): Promise<void> {
-    if (this.#closed) return Promise.reject(new ConnectionError(`${this.endpoint.display}: the connection is closed`));
-    if (message.headers !== undefined && !this.#v5) {
-      return Promise.reject(new UnsupportedError('MQTT 3.1.1 cannot carry headers; use MQTT 5 (mqtt({ protocolVersion: 5 })), or the STOMP or AMQP transport'));
+    if (this.#state !== 'open') return Promise.reject(new ConnectionError(`${this.endpoint.display}: the connection is closed`));
+    let publish: Publish;
+    try {
+      publish = toPublish(message, confirm, this.#mode, this.#settings.queuePrefix);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const topic = message.kind === 'queue' ? queueTopic(this.#transport.queuePrefix, message.destination) : toTopic(message.destination);
-    const options: IClientPublishOptions = { qos: confirm ? 1 : 0 };
-    if (this.#v5) {
-      const userProperties: Record<string, string> = { ...message.headers, [MESSAGE_ID_PROPERTY]: message.messageId };
-      if (message.possibleDuplicate) userProperties[POSSIBLE_DUPLICATE_HEADER] = 'true';
-      options.properties = {
-        userProperties,
-        contentType: message.contentType,
-        correlationData: message.correlationId === undefined ? undefined : (new TextEncoder().encode(message.correlationId) as Buffer),
-        responseTopic: message.replyTo === undefined ? undefined : toTopic(message.replyTo),
-        messageExpiryInterval: message.ttlMs === undefined ? undefined : Math.max(1, Math.ceil(message.ttlMs / 1000)),
-      };
+    const size = publish.payload.byteLength + publishOverheadBound(publish);
+    if (size > this.#maxPacketBytes) {
+      return Promise.reject(new PayloadTooLargeError(size, this.#maxPacketBytes, `The MQTT packet for ${message.destination} (body, topic and properties)`));
     }
     return new Promise<void>((resolve, reject) => {
       this.#unconfirmed.add(reject);
-      this.#client.publish(topic, message.bytes as Buffer, options, (error) => {
+      this.#client.publish(publish.topic, publish.payload as Buffer, publish.options, (error) => {
         this.#unconfirmed.delete(reject);
         if (!error) resolve();
-        else reject(this.#closed ? new ConnectionError(`${this.endpoint.display}: lost before PUBACK`) : translate(error, this.endpoint, this.#options.password));
+        else if (this.#state !== 'open') reject(new ConnectionError(`${this.endpoint.display}: the connection was lost before the PUBACK`, { cause: error }));
+        else reject(translatePublishError(error, this.endpoint, message.destination, size, this.#maxPacketBytes, this.#open.password));
       });
     });
   }
 
+  // ----- subscribing -----------------------------------------------------------------------------
+
   async subscribe(request: SubscriptionRequest, deliver: (delivery: Delivery) => void): Promise<TransportSubscription> {
-    if (request.kind === 'queue' && !this.#v5) {
-      throw new UnsupportedError('MQTT 3.1.1 has no queues; use MQTT 5 shared subscriptions (mqtt({ protocolVersion: 5 })) or the STOMP or AMQP transport');
+    if (this.#state !== 'open') throw new ConnectionError(`${this.endpoint.display}: the connection is closed`);
+    if (request.kind === 'queue' && !this.capabilities.queues) {
+      throw new UnsupportedError(
+        this.#settings.protocolVersion === 5
+          ? `${this.endpoint.display} has no MQTT shared subscriptions, which queues need; use the STOMP or AMQP transport for queues`
+          : 'MQTT 3.1.1 has no queues; use MQTT 5 shared subscriptions (mqtt({ protocolVersion: 5 })) where the broker has them, or the STOMP or AMQP transport',
+      );
+    }
+    if (!this.capabilities.wildcards && hasWildcards(request.destination)) {
+      throw new UnsupportedError(`${this.endpoint.display} does not take wildcard subscriptions; subscribe to exact names`);
     }
     const filter = request.kind === 'queue'
-      ? sharedFilter(this.#transport.queueGroup, this.#transport.queuePrefix, request.destination)
-      : toTopic(request.destination);
-    const identifier = this.#nextIdentifier++;
-    const route: Route = { id: request.id, identifier, kind: request.kind, matches: matcher(request.destination), deliver };
-    this.#routes.set(request.id, route);
+      ? sharedFilter(this.#settings.queueGroup, this.#settings.queuePrefix, request.destination)
+      : toFilter(request.destination);
+    const route: Route = request.settle
+      ? { id: request.id, deliver }
+      : { id: request.id, deliver: (d) => { deliver(d); void this.ack(d); } };
+    const { entry, created } = this.#table.add(filter, request.kind, matcher(request.destination), route);
+    // Messages the resumed session pushed before this subscription existed go first, before newer ones.
+    this.#rerouteWaiting();
     try {
-      const granted = await this.#client.subscribeAsync(filter, this.#v5 ? { qos: 1, properties: { subscriptionIdentifier: identifier } } : { qos: 1 });
-      // SUBACK failure: 0x80 in 3.1.1 (§3.9.3), a reason code ≥ 0x80 in MQTT 5 (§3.9.3).
-      const refused = granted.find((g) => g.qos >= 128);
-      if (refused) throw new InvalidDestinationError(request.destination, `the broker refused the subscription to ${filter} (code ${refused.qos})`);
+      if (created) entry.ready = this.#subscribeOnWire(entry, request.destination);
+      await entry.ready;
     } catch (error) {
-      this.#routes.delete(request.id);
-      throw error instanceof UnifiedMqError ? error : translate(error, this.endpoint, this.#options.password);
+      this.#table.remove(route.id);
+      throw error;
     }
-    if (this.#unrouted.length > 0) {
-      const waiting = this.#unrouted;
+    return { unsubscribe: () => this.#unsubscribe(route.id) };
+  }
+
+  async #subscribeOnWire(entry: FilterEntry, destination: string): Promise<void> {
+    // QoS 1 (§3.8.3.1): messages come at least once, and wait in the session while the client is away.
+    const options = this.#identifiers ? { qos: 1 as const, properties: { subscriptionIdentifier: entry.identifier } } : { qos: 1 as const };
+    let granted;
+    try {
+      granted = await this.#client.subscribeAsync(entry.filter, options);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (this.#state === 'open' && typeof code === 'number') throw translateSubscribeError(code, this.endpoint, destination, entry.filter, error);
+      throw translate(error, this.endpoint, this.#open.password);
+    }
+    const refused = granted.find((g) => g.qos >= 0x80);
+    if (refused) throw translateSubscribeError(refused.qos, this.endpoint, destination, entry.filter);
+  }
+
+  async #unsubscribe(routeId: string): Promise<void> {
+    const emptied = this.#table.remove(routeId);
+    if (emptied && this.#state === 'open') await this.#client.unsubscribeAsync(emptied.filter).catch(() => undefined);
+  }
+
+  // ----- receiving -------------------------------------------------------------------------------
+
+  /** Every PUBLISH from the broker ('message' fires before mqtt.js builds the PUBACK, which the gate holds). */
+  #receive(topic: string, packet: IPublishPacket): void {
+    const isQueue = this.capabilities.queues && topic.startsWith(this.#queueTopicPrefix);
+    const destination = (isQueue ? topic.slice(this.#queueTopicPrefix.length) : topic).replaceAll('/', '.');
+    const inbound: Inbound = { owner: this, packetId: packet.qos > 0 ? (packet.messageId ?? -1) : -1, pending: 0 };
+    let delivery: Delivery | undefined;
+    const identifiers = this.#identifiers ? packet.properties?.subscriptionIdentifier : undefined;
+    if (identifiers !== undefined) {
+      // MQTT 5: the broker names the subscriptions that matched; overlapping ones each get their copy.
+      for (const identifier of Array.isArray(identifiers) ? identifiers : [identifiers]) {
+        const entry = this.#table.byIdentifier(identifier);
+        if (!entry) continue;
+        delivery ??= toDelivery(packet, destination, this.#mode, inbound);
+        inbound.pending += entry.routes.length;
+        for (const route of entry.routes) route.deliver(delivery);
+      }
+    } else {
+      for (const entry of this.#table.entries()) {
+        if ((entry.kind === 'queue') !== isQueue || !entry.matches(destination)) continue;
+        delivery ??= toDelivery(packet, destination, this.#mode, inbound);
+        inbound.pending += entry.routes.length;
+        for (const route of entry.routes) route.deliver(delivery);
+      }
+    }
+    if (delivery === undefined && packet.qos > 0) this.#holdUnrouted(topic, packet);
+  }
+
+  #holdUnrouted(topic: string, packet: IPublishPacket): void {
+    this.#unrouted.push({ topic, packet });
+    this.#unroutedTimer ??= this.#startUnroutedTimer();
+  }
+
+  #startUnroutedTimer(): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => {
+      this.#unroutedTimer = undefined;
+      const leftovers = this.#unrouted;
       this.#unrouted = [];
-      for (const packet of waiting) this.#receive(packet);
+      if (this.#state !== 'open') return;
+      for (const { topic, packet } of leftovers) {
+        this.#open.logger?.warn?.('MQTT: acknowledging a message that no subscription claims (a subscription the session kept from earlier)', { topic });
+        this.#gate.release(packet.messageId!);
+      }
+    }, UNROUTED_GRACE_MS);
+    (timer as { unref?: () => void }).unref?.();
+    return timer;
+  }
+
+  /** A new subscription may claim messages that arrived before it: route them again. */
+  #rerouteWaiting(): void {
+    if (this.#unroutedTimer !== undefined) {
+      clearTimeout(this.#unroutedTimer);
+      this.#unroutedTimer = undefined;
     }
-    return {
-      unsubscribe: async () => {
-        this.#routes.delete(request.id);
-        const stillUsed = [...this.#routes.values()].some((r) => r.kind === request.kind && r.matches === route.matches);
-        if (!stillUsed && !this.#closed) await this.#client.unsubscribeAsync(filter).catch(() => undefined);
-      },
-    };
+    if (this.#unrouted.length === 0) return;
+    const waiting = this.#unrouted;
+    this.#unrouted = [];
+    for (const { topic, packet } of waiting) this.#receive(topic, packet);
   }
 
   ack(delivery: Delivery): Promise<void> {
     const inbound = delivery.tag as Inbound;
-    if (--inbound.pending <= 0) this.#settle(inbound);
+    // The core guards this too: a PUBACK carries a packet id that means something only on its own connection.
+    if (inbound.owner !== this) return Promise.reject(new ConnectionError(`${this.endpoint.display}: this message arrived on another connection; it will be redelivered`));
+    if (--inbound.pending === 0 && inbound.packetId >= 0 && this.#state === 'open') this.#gate.release(inbound.packetId);
     return Promise.resolve();
   }
 
   nack(): Promise<void> {
-    return Promise.reject(new UnsupportedError('MQTT has no nack; leave the message unacked and it is redelivered when the session resumes'));
+    return Promise.reject(new UnsupportedError('MQTT has no nack; leave the message unacked and it is redelivered when the session resumes, or use the STOMP or AMQP transport'));
+  }
+
+  // ----- the end ---------------------------------------------------------------------------------
+
+  #closeReason(): UnifiedMqError {
+    const guard = this.#guard;
+    if (guard.failure) return guard.failure;
+    if (guard.socketError !== undefined) return translate(guard.socketError, this.endpoint, this.#open.password);
+    return new ConnectionError(`${this.endpoint.display} closed the connection`);
+  }
+
+  #release(error: UnifiedMqError): void {
+    this.#watchdog.stop();
+    if (this.#unroutedTimer !== undefined) clearTimeout(this.#unroutedTimer);
+    this.#unrouted = [];
+    for (const reject of this.#unconfirmed) reject(error);
+    this.#unconfirmed.clear();
+  }
+
+  #lost(error: UnifiedMqError): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'lost';
+    this.#release(error);
+    this.#client.end(true);
+    this.#open.onLost(error);
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const reject of this.#unconfirmed) reject(new ConnectionError(`${this.endpoint.display}: closed before PUBACK`));
-    this.#unconfirmed.clear();
-    await this.#client.endAsync(false).catch(() => undefined);
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.#release(new ConnectionError(`${this.endpoint.display}: the connection was closed before the PUBACK`));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_TIMEOUT_MS); });
+    await Promise.race([this.#endGracefully(), deadline]).catch(() => undefined);
+    clearTimeout(timer);
+    this.#client.end(true);
+    this.#state = 'closed';
+  }
+
+  /**
+   * DISCONNECT, ending the broker-side session unless the user keeps it (see keepSessionOnClose):
+   * MQTT 5 sets its expiry to 0 on the way out (§3.14.2.2.2); MQTT 3.1.1 sessions never expire, so their
+   * subscriptions are removed first.
+   */
+  async #endGracefully(): Promise<void> {
+    const endSession = !this.#settings.keepSessionOnClose && this.#table.size > 0;
+    if (!endSession) return this.#client.endAsync(false);
+    if (this.#settings.protocolVersion === 5) return this.#client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+    await this.#client.unsubscribeAsync(this.#table.filters()).catch(() => undefined);
+    return this.#client.endAsync(false);
   }
 }

@@ -1,93 +1,100 @@
 /**
- * The MQTT transport on mqtt.js 5. mqtt.js's own reconnect is off (the core drives failover), the
- * session is persistent so QoS 1 messages wait for a subscriber that is failing over, and the
- * keep-alive implements heartbeatMs: mqtt.js declares the peer dead after 1.5 × keepalive.
+ * The MQTT transport on mqtt.js 5: `mqtt(options)` and the handshake. mqtt.js's own reconnect is off
+ * (the core drives failover), the session is persistent (clean session / clean start off, MQTT 5 with
+ * a session expiry) so QoS 1 messages wait for a subscriber that is failing over, and the keep-alive
+ * implements heartbeatMs (./keep-alive.ts).
  */
-import mqttjs, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { ConnectionError, UnsupportedError } from '../../core/errors.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
 import { MqttConnection } from './connection.js';
-import type { MqttTransportOptions } from './options.js';
+import { InboundGuard } from './inbound-guard.js';
+import { keepAliveSeconds } from './keep-alive.js';
+import { resolveOptions, type MqttSettings, type MqttTransportOptions } from './options.js';
+import { createClient } from './socket.node.js';
 import { translate } from './translate.js';
 
 const SCHEMES = ['mqtt', 'mqtts', 'mqtt+ssl', 'ws', 'wss'] as const;
 
-function brokerUrl(endpoint: Endpoint): string {
-  const protocol = endpoint.scheme === 'mqtt+ssl' ? 'mqtts' : endpoint.scheme;
-  const port = endpoint.port ?? (protocol === 'mqtts' ? 8883 : protocol === 'mqtt' ? 1883 : protocol === 'wss' ? 443 : 80);
-  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
-  return `${protocol}://${host}:${port}${endpoint.path}`;
-}
-
 export function mqtt(options: MqttTransportOptions = {}): Transport {
-  const settings: Required<MqttTransportOptions> = {
-    protocolVersion: options.protocolVersion ?? 4,
-    sessionExpirySeconds: options.sessionExpirySeconds ?? 3600,
-    receiveMaximum: options.receiveMaximum ?? 100,
-    queueGroup: options.queueGroup ?? 'unified-mq',
-    queuePrefix: options.queuePrefix ?? 'queues',
-  };
+  const settings = resolveOptions(options);
   return {
     protocol: 'mqtt',
     schemes: SCHEMES,
     open(endpoint, open) {
       if (!(SCHEMES as readonly string[]).includes(endpoint.scheme)) {
-        return Promise.reject(new UnsupportedError(`The MQTT transport serves ${SCHEMES.join(', ')}, not ${endpoint.scheme}`));
+        return Promise.reject(new UnsupportedError(`The MQTT transport serves ${SCHEMES.join(', ')}, not ${endpoint.scheme}://`));
       }
       return openConnection(endpoint, open, settings);
     },
   };
 }
 
-function openConnection(endpoint: Endpoint, open: OpenOptions, settings: Required<MqttTransportOptions>): Promise<MqttConnection> {
-  const tls = open.tls;
-  const clientOptions: IClientOptions = {
+function clientOptions(open: OpenOptions, settings: MqttSettings): IClientOptions {
+  return {
     protocolVersion: settings.protocolVersion,
     clientId: open.clientId,
     username: open.username,
     password: open.password,
     clean: false,
-    keepalive: Math.max(1, Math.round(open.heartbeatMs / 1000)),
+    keepalive: keepAliveSeconds(open.heartbeatMs),
     reconnectPeriod: 0,
-    connectTimeout: open.connectTimeoutMs,
+    // The core bounds the handshake through open.signal; this is only mqtt.js's backstop.
+    connectTimeout: open.connectTimeoutMs + 1000,
     resubscribe: false,
     properties: settings.protocolVersion === 5
-      ? { sessionExpiryInterval: settings.sessionExpirySeconds, receiveMaximum: settings.receiveMaximum }
+      ? {
+          sessionExpiryInterval: settings.sessionExpirySeconds,
+          receiveMaximum: settings.receiveMaximum,
+          // §3.1.2.11.4: the broker must not send us a packet larger than this (the guard enforces it anyway).
+          maximumPacketSize: settings.maxFrameBytes,
+        }
       : undefined,
-    ...(tls && {
-      ca: tls.ca as IClientOptions['ca'],
-      cert: tls.cert as IClientOptions['cert'],
-      key: tls.key as IClientOptions['key'],
-      passphrase: tls.passphrase,
-      servername: tls.servername,
-    }),
-    rejectUnauthorized: tls?.rejectUnauthorized ?? true,
   };
+}
+
+function openConnection(endpoint: Endpoint, open: OpenOptions, settings: MqttSettings): Promise<MqttConnection> {
+  if (open.signal.aborted) return Promise.reject(open.signal.reason);
   return new Promise<MqttConnection>((resolve, reject) => {
-    const client: MqttClient = mqttjs.connect(brokerUrl(endpoint), clientOptions);
-    // An 'error' without a listener would throw; errors are handled by `fail` or by the connection.
-    client.on('error', () => undefined);
+    const guard = new InboundGuard(settings.maxFrameBytes, endpoint.display);
+    let client: MqttClient;
+    try {
+      client = createClient(endpoint, open.tls, settings, guard, clientOptions(open, settings));
+    } catch (error) {
+      reject(translate(error, endpoint, open.password));
+      return;
+    }
+    let settled = false;
     const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
       cleanup();
       client.end(true);
-      reject(translate(error, endpoint, open.password));
+      reject(translate(guard.failure ?? error, endpoint, open.password));
     };
+    const onError = (error: Error) => fail(error);
     const onAbort = () => fail(open.signal.reason);
-    const onClose = () => fail(new ConnectionError(`${endpoint.display} closed the connection before CONNACK`));
+    const onClose = () => {
+      if (guard.socketError !== undefined) fail(guard.socketError);
+      else fail(new ConnectionError(`${endpoint.display} closed the connection before CONNACK (is this an MQTT ${settings.protocolVersion === 5 ? '5' : '3.1.1'} listener? ActiveMQ 5 and RabbitMQ 3.x close the socket on an MQTT 5 CONNECT)`));
+    };
+    const onConnect = () => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve(new MqttConnection(endpoint, client, guard, open, settings));
+    };
     const cleanup = () => {
       client.off('connect', onConnect);
-      client.off('error', fail);
+      client.off('error', onError);
       client.off('close', onClose);
       open.signal.removeEventListener('abort', onAbort);
     };
-    const onConnect = () => {
-      cleanup();
-      resolve(new MqttConnection(endpoint, client, open, settings));
-    };
-    client.once('connect', onConnect);
-    client.on('error', fail);
-    client.once('close', onClose);
-    if (open.signal.aborted) onAbort();
-    else open.signal.addEventListener('abort', onAbort, { once: true });
+    client.on('connect', onConnect);
+    client.on('error', onError);
+    client.on('close', onClose);
+    // Late errors (after fail() ended the client) must not be thrown as unhandled 'error' events.
+    client.on('error', () => undefined);
+    open.signal.addEventListener('abort', onAbort, { once: true });
   });
 }

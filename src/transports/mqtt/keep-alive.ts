@@ -1,0 +1,49 @@
+/**
+ * heartbeatMs → MQTT keep-alive, and the watchdog that declares a silent broker dead.
+ *
+ * - On the wire, CONNECT carries a keep-alive K in whole seconds (§3.1.2.10): K = heartbeatMs / 1000,
+ *   rounded down, at least 1. The broker drops a client it has not heard from for 1.5 × K; mqtt.js sends
+ *   a PINGREQ when K passes without an ack from the broker, so the broker always hears from us in time.
+ * - Detection is ours. mqtt.js would declare the broker dead 1.5 × K after the last ack it received
+ *   (KeepaliveManager), which is exactly the contract's bound with nothing to spare for timer drift, is
+ *   blind below one second, and follows a longer MQTT 5 Server Keep Alive (§3.2.2.3.14) if the broker
+ *   sets one. The watchdog counts every byte from the broker instead (InboundGuard.lastHeardAt): after
+ *   heartbeatMs/2 of silence it sends a PINGREQ (the broker owes a PINGRESP, §3.12.4), and after
+ *   heartbeatMs of silence, checked every heartbeatMs/4, the broker is dead: within 1.25 × heartbeatMs.
+ */
+export function keepAliveSeconds(heartbeatMs: number): number {
+  return Math.min(65535, Math.max(1, Math.floor(heartbeatMs / 1000)));
+}
+
+export interface WatchdogOptions {
+  heartbeatMs: number;
+  lastHeardAt: () => number;
+  ping: () => void;
+  dead: (silentMs: number) => void;
+}
+
+export class Watchdog {
+  readonly #timer: ReturnType<typeof setInterval>;
+  /** The lastHeardAt value that the last PINGREQ answered for: one ping per silence. */
+  #pingedAt = -1;
+
+  constructor(options: WatchdogOptions) {
+    const { heartbeatMs, lastHeardAt, ping, dead } = options;
+    this.#timer = setInterval(() => {
+      const heard = lastHeardAt();
+      const silentMs = Date.now() - heard;
+      if (silentMs >= heartbeatMs) {
+        this.stop();
+        dead(silentMs);
+      } else if (silentMs >= heartbeatMs / 2 && this.#pingedAt !== heard) {
+        this.#pingedAt = heard;
+        ping();
+      }
+    }, Math.max(10, Math.floor(heartbeatMs / 4)));
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}

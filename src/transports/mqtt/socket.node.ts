@@ -1,0 +1,167 @@
+/**
+ * The byte streams mqtt.js talks through in Node (Node-only imports live here, so that a bundler's
+ * `browser` field can swap this file for ./socket.ts): TCP for mqtt://, TLS for mqtts:// and mqtt+ssl://,
+ * and `ws` for ws:// and wss:// (MQTT over WebSocket, subprotocol "mqtt": MQTT 3.1.1 §6, MQTT 5 §6).
+ *
+ * mqtt.js is given a stream builder instead of a URL, so that
+ * - every inbound byte passes through the InboundGuard before mqtt.js's parser sees it;
+ * - TLS is exactly what the endpoint says: mqtt.js's own builders switch mqtt:// to TLS when a client
+ *   certificate is set, and read MQTTJS_SOCKS_PROXY from the environment.
+ */
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { MqttClient, type IClientOptions } from 'mqtt';
+import WebSocket from 'ws';
+import type { Endpoint } from '../../core/transport.js';
+import type { TlsOptions } from '../../core/types.js';
+import type { InboundGuard } from './inbound-guard.js';
+import type { MqttSettings } from './options.js';
+import { defaultPort, MQTT_WS_SUBPROTOCOL, webSocketUrl } from './urls.js';
+
+/** A connecting platform socket, reduced to what the stream below needs. */
+interface RawSocket {
+  /** False when the caller should wait for `onDrain`. */
+  write(chunk: Uint8Array): boolean;
+  onDrain(callback: () => void): void;
+  pause(): void;
+  resume(): void;
+  end(): void;
+  destroy(): void;
+}
+
+interface RawEvents {
+  data(chunk: Uint8Array): void;
+  error(error: Error): void;
+  close(): void;
+}
+
+/**
+ * The Duplex mqtt.js reads and writes. Reads come from the platform socket through the guard; writes go
+ * straight to it. A chunk the guard refuses is dropped together with the socket.
+ */
+class GuardedStream extends Duplex {
+  readonly #raw: RawSocket;
+
+  constructor(open: (events: RawEvents) => RawSocket, guard: InboundGuard) {
+    super();
+    this.#raw = open({
+      data: (chunk) => {
+        if (guard.admit(chunk) && !this.push(chunk)) this.#raw.pause();
+      },
+      error: (error) => {
+        guard.noteSocketError(error);
+        this.destroy(error);
+      },
+      close: () => this.destroy(),
+    });
+    guard.onDiscard(() => this.destroy());
+  }
+
+  override _read(): void {
+    this.#raw.resume();
+  }
+
+  override _write(chunk: Uint8Array, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.#raw.write(chunk)) callback();
+    else this.#raw.onDrain(() => callback());
+  }
+
+  /** mqtt-packet corks around each packet: everything written in one tick arrives here as one batch. */
+  override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (error?: Error | null) => void): void {
+    const bytes = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._write(bytes, 'binary', callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#raw.end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#raw.destroy();
+    callback(error);
+  }
+}
+
+/** Creates the mqtt.js client on a guarded stream to `endpoint`; the CONNECT goes out at once. */
+export function createClient(
+  endpoint: Endpoint,
+  tls: TlsOptions | undefined,
+  settings: MqttSettings,
+  guard: InboundGuard,
+  options: IClientOptions,
+): MqttClient {
+  const open = (events: RawEvents) =>
+    endpoint.scheme === 'ws' || endpoint.scheme === 'wss'
+      ? openWebSocket(endpoint, tls, settings, events)
+      : openTcp(endpoint, tls, events);
+  return new MqttClient(() => new GuardedStream(open, guard), options);
+}
+
+/** Verification stays on unless the caller turns it off (`rejectUnauthorized: false`). */
+function tlsOptions(host: string, tls: TlsOptions | undefined): ConnectionOptions {
+  const servername = tls?.servername ?? (isIP(host) ? undefined : host); // SNI takes host names only (RFC 6066 §3)
+  return {
+    ca: tls?.ca as ConnectionOptions['ca'],
+    cert: tls?.cert as ConnectionOptions['cert'],
+    key: tls?.key as ConnectionOptions['key'],
+    passphrase: tls?.passphrase,
+    rejectUnauthorized: tls?.rejectUnauthorized !== false,
+    ...(servername !== undefined && { servername }),
+  };
+}
+
+function openTcp(endpoint: Endpoint, tls: TlsOptions | undefined, events: RawEvents): RawSocket {
+  const port = endpoint.port ?? defaultPort(endpoint.scheme);
+  const socket: Socket = endpoint.secure
+    ? tlsConnect({ ...tlsOptions(endpoint.host, tls), host: endpoint.host, port })
+    : netConnect({ host: endpoint.host, port });
+  // PUBACKs and PINGREQs are small packets: Nagle's algorithm would hold them back.
+  socket.setNoDelay(true);
+  socket.on('data', (chunk: Buffer) => events.data(chunk));
+  socket.on('error', (error) => events.error(error));
+  socket.on('close', () => events.close());
+  return {
+    write: (chunk) => socket.write(chunk),
+    onDrain: (callback) => void socket.once('drain', callback),
+    pause: () => void socket.pause(),
+    resume: () => void socket.resume(),
+    end: () => void socket.end(),
+    destroy: () => void socket.destroy(),
+  };
+}
+
+/** Headroom over the packet cap for one WebSocket message (it may hold the end of one packet and the start of the next). */
+const WS_MESSAGE_HEADROOM = 64 * 1024;
+
+function openWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings: MqttSettings, events: RawEvents): RawSocket {
+  const ws = new WebSocket(webSocketUrl(endpoint), [MQTT_WS_SUBPROTOCOL], {
+    // `ws` buffers a whole message before handing it over: bound it, a little above the packet cap.
+    maxPayload: settings.maxFrameBytes + WS_MESSAGE_HEADROOM,
+    ...(endpoint.secure && tlsOptions(endpoint.host, tls)),
+  });
+  ws.binaryType = 'nodebuffer';
+  // mqtt.js writes CONNECT before the WebSocket is open; `ws` refuses to send until then.
+  let pending: Uint8Array[] | undefined = [];
+  ws.on('open', () => {
+    const queued = pending ?? [];
+    pending = undefined;
+    for (const chunk of queued) ws.send(chunk, { binary: true });
+  });
+  ws.on('message', (data: Buffer) => events.data(data));
+  ws.on('error', (error) => events.error(error));
+  ws.on('close', () => events.close());
+  return {
+    write: (chunk) => {
+      if (pending) pending.push(chunk);
+      else if (ws.readyState === WebSocket.OPEN) ws.send(chunk, { binary: true });
+      return true;
+    },
+    onDrain: (callback) => callback(),
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
+    end: () => ws.close(),
+    destroy: () => ws.terminate(),
+  };
+}
