@@ -6,7 +6,7 @@
  * States: 'open' → 'lost' (the socket died, the watchdog or the guard failed it: onLost is called once)
  *         'open' → 'closing' → 'closed' (close() was called: onLost is never called).
  */
-import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
+import { ErrorWithReasonCode, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import { matcher, hasWildcards } from '../../core/destination.js';
 import { ConnectionError, PayloadTooLargeError, UnifiedMqError, UnsupportedError } from '../../core/errors.js';
 import type { Delivery, Endpoint, OpenOptions, OutgoingMessage, SubscriptionRequest, TransportConnection, TransportSubscription } from '../../core/transport.js';
@@ -94,7 +94,7 @@ export class MqttConnection implements TransportConnection {
       // MQTT 5 §3.14: the broker says why before it closes (session taken over, shutting down…).
       const code = packet.reasonCode ?? 0;
       const reason = packet.properties?.reasonString ?? `reason code ${code}`;
-      this.#lost(translate({ code, message: `the broker disconnected: ${reason}` }, endpoint, open.password));
+      this.#lost(translate(new ErrorWithReasonCode(`the broker disconnected: ${reason}`, code), endpoint, open.password));
     });
     client.on('error', (error) => this.#lost(translate(error, endpoint, open.password)));
     client.on('close', () => this.#lost(this.#closeReason()));

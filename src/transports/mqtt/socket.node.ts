@@ -53,7 +53,14 @@ class GuardedStream extends Duplex {
         guard.noteSocketError(error);
         this.destroy(error);
       },
-      close: () => this.destroy(),
+      // The broker's last packets (a CONNACK refusal, a DISCONNECT) may still be on their way to mqtt.js:
+      // end the readable side and let them drain before the stream closes.
+      close: () => {
+        if (this.destroyed) return;
+        this.push(null);
+        if (this.readableEnded) this.destroy();
+        else this.once('end', () => this.destroy());
+      },
     });
     guard.onDiscard(() => this.destroy());
   }

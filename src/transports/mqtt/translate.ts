@@ -12,6 +12,7 @@ import {
   UnifiedMqError,
   UnsupportedError,
 } from '../../core/errors.js';
+import { ErrorWithReasonCode } from 'mqtt';
 import { scrub } from '../../core/redact.js';
 import type { Endpoint } from '../../core/transport.js';
 
@@ -20,7 +21,7 @@ import type { Endpoint } from '../../core/transport.js';
 const AUTH_CODES = new Set([4, 5, 134, 135, 138, 140]);
 // 3.1.1: 1 unacceptable protocol version. 5: 132 unsupported protocol version.
 const VERSION_CODES = new Set([1, 132]);
-const TLS_MISMATCH = /wrong version number|WRONG_VERSION_NUMBER|packet length too long|unknown protocol|EPROTO/i;
+const TLS_MISMATCH = /wrong version number|WRONG_VERSION_NUMBER|packet length too long|unknown protocol|EPROTO|before secure TLS connection was established/i;
 const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSUER/i;
 
 interface LibraryError {
@@ -38,7 +39,11 @@ export function translate(error: unknown, endpoint: Endpoint, password: string |
   if (error instanceof UnifiedMqError) return error;
   const { code, message } = parts(error, password);
   const where = endpoint.display;
-  if (typeof code === 'number') {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new ConnectionError(`${where}: no CONNACK before the connection attempt was given up (${message})`, { cause: error });
+  }
+  if (error instanceof ErrorWithReasonCode && typeof code === 'number') {
     if (AUTH_CODES.has(code)) {
       return new AuthenticationError(`${where} refused the credentials (MQTT reason code ${code}: ${message}); check the username and password`, { cause: error });
     }
@@ -80,7 +85,7 @@ export function translatePublishError(
   password: string | undefined,
 ): UnifiedMqError {
   const { code, message } = parts(error, password);
-  if (typeof code !== 'number') return translate(error, endpoint, password);
+  if (!(error instanceof ErrorWithReasonCode) || typeof code !== 'number') return translate(error, endpoint, password);
   switch (code) {
     case 144: // Topic Name invalid
       return new InvalidDestinationError(destination, `${endpoint.display} refused it as a topic name (reason code 144)`, { cause: error });

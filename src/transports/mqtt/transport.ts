@@ -16,6 +16,12 @@ import { translate } from './translate.js';
 
 const SCHEMES = ['mqtt', 'mqtts', 'mqtt+ssl', 'ws', 'wss'] as const;
 
+// Measured on ActiveMQ 5.17 and RabbitMQ 3.10: neither answers an MQTT 5 CONNECT with a CONNACK refusal
+// (§3.1.2.2 asks for return code 1); both close the socket. RabbitMQ's Web-MQTT closes it on bad credentials
+// too, and a TLS listener (Node's, at least) on plain bytes.
+const CLOSED_ON_V5 = ': brokers that speak only MQTT 3.1.1 (ActiveMQ 5, RabbitMQ 3.x) do this to an MQTT 5 CONNECT; use mqtt({ protocolVersion: 4 }) there';
+const CLOSED_ON_V4 = ' (a TLS port does this to plain MQTT: use mqtts:// or wss:// there; RabbitMQ Web-MQTT does it to bad credentials)';
+
 export function mqtt(options: MqttTransportOptions = {}): Transport {
   const settings = resolveOptions(options);
   return {
@@ -76,7 +82,7 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: MqttSet
     const onAbort = () => fail(open.signal.reason);
     const onClose = () => {
       if (guard.socketError !== undefined) fail(guard.socketError);
-      else fail(new ConnectionError(`${endpoint.display} closed the connection before CONNACK (is this an MQTT ${settings.protocolVersion === 5 ? '5' : '3.1.1'} listener? ActiveMQ 5 and RabbitMQ 3.x close the socket on an MQTT 5 CONNECT)`));
+      else fail(new ConnectionError(`${endpoint.display} closed the connection before CONNACK${settings.protocolVersion === 5 ? CLOSED_ON_V5 : CLOSED_ON_V4}`));
     };
     const onConnect = () => {
       if (settled) return;
