@@ -3,12 +3,16 @@
  * heartbeat arithmetic, received bodies and names, addresses per dialect, and the settlement batches
  * that keep rhea from merging different outcomes.
  */
+import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConnectionError, InvalidDestinationError, RejectedError } from '../../src/core/errors.js';
 import { destinationOf, detectDialect, source, target } from '../../src/transports/amqp/dialect.js';
 import { FrameScanner } from '../../src/transports/amqp/frame-scanner.js';
 import { bodyBytes } from '../../src/transports/amqp/inbound.js';
 import { keepAliveFor } from '../../src/transports/amqp/keep-alive.js';
+import { AddressSender } from '../../src/transports/amqp/sender.js';
 import { Settlements } from '../../src/transports/amqp/settlement.js';
+import { outcomeError, translateLinkError } from '../../src/transports/amqp/translate.js';
 import { AMQP_HEADER, SASL_HEADER } from './amqp-support.js';
 
 function frame(bodyLength: number): Buffer {
@@ -156,5 +160,98 @@ describe('Settlements', () => {
     expect(log).toEqual(['a:accept', 'b:accept', 'c:release', 'd:accept']);
     vi.advanceTimersToNextTimer();
     expect(log).toEqual(['a:accept', 'b:accept', 'c:release', 'd:accept', 'e:reject']);
+  });
+});
+
+describe('send outcomes', () => {
+  const endpoint = { display: 'amqp://broker:5672' } as never;
+
+  it('maps rejected to a final RejectedError, released and modified to a retryable error, never with the password', () => {
+    const rejected = outcomeError('rejected', { condition: 'amqp:precondition-failed', description: 'queue full for s3cret' }, endpoint, 's3cret');
+    expect(rejected).toBeInstanceOf(RejectedError);
+    expect(rejected.retryable).toBe(false);
+    expect(rejected.message).toBe('amqp://broker:5672 rejected the message (queue full for ***)');
+    for (const outcome of ['released', 'modified'] as const) {
+      const error = outcomeError(outcome, undefined, endpoint, undefined);
+      expect([error.code, error.retryable]).toEqual(['REJECTED', true]);
+      expect(error.message).toBe(`amqp://broker:5672 ${outcome} the message without taking it; it is sent again`);
+    }
+  });
+
+  it('maps a refused link to InvalidDestinationError (not found) or RejectedError (not allowed)', () => {
+    expect(translateLinkError({ condition: 'amqp:not-found', description: 'no queue' }, endpoint, undefined, 'a.b')).toBeInstanceOf(InvalidDestinationError);
+    expect(translateLinkError({ condition: 'amqp:unauthorized-access', description: 'access refused' }, endpoint, undefined, 'a.b')).toBeInstanceOf(RejectedError);
+  });
+
+  /** A stand-in for rhea-promise's Sender: the session attaches it when `attach()` is called. */
+  function fakeSession() {
+    const link = Object.assign(new EventEmitter(), {
+      credit: 0,
+      written: [] as Array<{ body: string; delivery: object }>,
+      sendable() { return this.credit > 0; },
+      send(message: { body: string }) {
+        this.credit--;
+        const delivery = { remote_state: undefined as unknown };
+        this.written.push({ body: message.body, delivery });
+        return delivery;
+      },
+      close: () => Promise.resolve(),
+    });
+    let attach!: () => void;
+    let fail!: (error: unknown) => void;
+    const session = { createSender: () => new Promise((resolve, reject) => { attach = () => resolve(link); fail = reject; }) };
+    return { link, session: session as never, attach: () => attach(), fail: (e: unknown) => fail(e) };
+  }
+
+  function owner(forgotten: unknown[]) {
+    return {
+      inDoubt: () => new ConnectionError('in doubt'),
+      outcome: (outcome: 'rejected' | 'released' | 'modified', remote: unknown) => outcomeError(outcome, remote, endpoint, undefined),
+      linkError: (error: unknown, destination: string) => translateLinkError(error, endpoint, undefined, destination),
+      forget: (sender: unknown) => void forgotten.push(sender),
+    };
+  }
+
+  function settleable() {
+    const outcome: { value?: unknown } = {};
+    return { outcome, pending: { resolve: () => void (outcome.value = 'accepted'), reject: (e: unknown) => void (outcome.value = e) } };
+  }
+
+  it('queues sends behind the attach and the credit, writes them in order, and settles each by its own outcome', async () => {
+    const { link, session, attach } = fakeSession();
+    const sender = new AddressSender(owner([]), session, { address: '/queue/q' }, 'q');
+    const sends = ['a', 'b', 'c', 'd'].map((body) => ({ body, ...settleable() }));
+    for (const s of sends) sender.send({ body: s.body } as never, s.pending, true);
+    expect(link.written).toEqual([]);
+    link.credit = 3;
+    attach();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(link.written.map((w) => w.body)).toEqual(['a', 'b', 'c']);
+    link.credit = 1;
+    link.emit('sendable');
+    expect(link.written.map((w) => w.body)).toEqual(['a', 'b', 'c', 'd']);
+    const [a, b, c] = link.written.map((w) => w.delivery) as Array<{ remote_state: unknown }>;
+    b!.remote_state = { error: { condition: 'amqp:precondition-failed', description: 'full' } };
+    link.emit('accepted', { delivery: a });
+    link.emit('rejected', { delivery: b });
+    link.emit('released', { delivery: c });
+    expect(sends[0]!.outcome.value).toBe('accepted');
+    expect(sends[1]!.outcome.value).toBeInstanceOf(RejectedError);
+    expect(sends[2]!.outcome.value).toMatchObject({ code: 'REJECTED', retryable: true });
+    expect(sends[3]!.outcome.value).toBeUndefined();
+  });
+
+  it('fails what waits with the attach error, and forgets the link', async () => {
+    const forgotten: unknown[] = [];
+    const { session, fail } = fakeSession();
+    const sender = new AddressSender(owner(forgotten), session, { address: '/queue/q' }, 'q');
+    const s = settleable();
+    sender.send({ body: 'x' } as never, s.pending, true);
+    fail({ condition: 'amqp:not-found', description: 'no such queue' });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(s.outcome.value).toBeInstanceOf(InvalidDestinationError);
+    expect(forgotten).toEqual([sender]);
   });
 });
