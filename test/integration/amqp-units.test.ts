@@ -219,7 +219,7 @@ describe('send outcomes', () => {
 
   it('queues sends behind the attach and the credit, writes them in order, and settles each by its own outcome', async () => {
     const { link, session, attach } = fakeSession();
-    const sender = new AddressSender(owner([]), session, { address: '/queue/q' }, 'q');
+    const sender = new AddressSender(owner([]), session, 'queue', 'q', { address: '/queue/q' });
     const sends = ['a', 'b', 'c', 'd'].map((body) => ({ body, ...settleable() }));
     for (const s of sends) sender.send({ body: s.body } as never, s.pending, true);
     expect(link.written).toEqual([]);
@@ -245,7 +245,7 @@ describe('send outcomes', () => {
   it('fails what waits with the attach error, and forgets the link', async () => {
     const forgotten: unknown[] = [];
     const { session, fail } = fakeSession();
-    const sender = new AddressSender(owner(forgotten), session, { address: '/queue/q' }, 'q');
+    const sender = new AddressSender(owner(forgotten), session, 'queue', 'q', { address: '/queue/q' });
     const s = settleable();
     sender.send({ body: 'x' } as never, s.pending, true);
     fail({ condition: 'amqp:not-found', description: 'no such queue' });

@@ -68,7 +68,8 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
   readonly #session: Session;
   readonly #socket: GuardedSocket;
   readonly #options: OpenOptions;
-  readonly #senders = new Map<string, AddressSender>();
+  /** Sender links by kind and unified name: the publish path looks one up without building the address. */
+  readonly #senders = { topic: new Map<string, AddressSender>(), queue: new Map<string, AddressSender>() };
   readonly #subscriptions = new Map<unknown, Subscription>();
   readonly #settlements = new Settlements();
   #state: State = 'open';
@@ -100,7 +101,7 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
 
   /** Sender links attached or attaching (one per address). */
   get senderLinks(): number {
-    return this.#senders.size;
+    return this.#senders.topic.size + this.#senders.queue.size;
   }
 
   // ---- SenderOwner ----------------------------------------------------------------------------------
@@ -118,20 +119,21 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
   }
 
   forget(sender: AddressSender): void {
-    if (this.#senders.get(sender.address) === sender) this.#senders.delete(sender.address);
+    const senders = this.#senders[sender.kind];
+    if (senders.get(sender.destination) === sender) senders.delete(sender.destination);
   }
 
   // ---- publish ----------------------------------------------------------------------------------------
 
   publish(message: OutgoingMessage, confirm: boolean): Promise<void> {
     if (this.#state !== 'open') return Promise.reject(this.inDoubt());
-    const terminus = target(this.dialect, message.kind, message.destination);
-    let sender = this.#senders.get(terminus.address);
+    const senders = this.#senders[message.kind];
+    let sender = senders.get(message.destination);
     if (sender === undefined) {
-      sender = new AddressSender(this, this.#session, terminus, message.destination);
-      this.#senders.set(terminus.address, sender);
+      sender = new AddressSender(this, this.#session, message.kind, message.destination, target(this.dialect, message.kind, message.destination));
+      senders.set(message.destination, sender);
     }
-    const amqpMessage = toAmqpMessage(message, terminus.address);
+    const amqpMessage = toAmqpMessage(message, sender.address);
     const link = sender;
     return new Promise<void>((resolve, reject) => link.send(amqpMessage, { resolve, reject }, confirm));
   }
@@ -250,8 +252,10 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
     this.#settlements.clear();
     for (const subscription of this.#subscriptions.values()) subscription.ended = true;
     this.#subscriptions.clear();
-    for (const sender of [...this.#senders.values()]) sender.fail(inDoubt);
-    this.#senders.clear();
+    for (const senders of [this.#senders.topic, this.#senders.queue]) {
+      for (const sender of [...senders.values()]) sender.fail(inDoubt);
+      senders.clear();
+    }
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@
  */
 import { SenderEvents, type Delivery as RheaDelivery, type EventContext, type Message as RheaMessage, type Sender, type Session } from 'rhea-promise';
 import type { UnifiedMqError } from '../../core/errors.js';
+import type { DestinationKind } from '../../core/transport.js';
 import type { Terminus } from './dialect.js';
 
 /** The caller's side of one publish: how to settle its promise. */
@@ -36,6 +37,9 @@ interface Waiting {
 }
 
 export class AddressSender {
+  readonly kind: DestinationKind;
+  /** The unified name, and the dialect's address for it. */
+  readonly destination: string;
   readonly address: string;
   readonly #owner: SenderOwner;
   #link: Sender | undefined;
@@ -44,8 +48,10 @@ export class AddressSender {
   /** Confirmed sends written and not yet settled by the broker. */
   readonly #unsettled = new Map<RheaDelivery, PendingSend>();
 
-  constructor(owner: SenderOwner, session: Session, target: Terminus, destination: string) {
+  constructor(owner: SenderOwner, session: Session, kind: DestinationKind, destination: string, target: Terminus) {
     this.#owner = owner;
+    this.kind = kind;
+    this.destination = destination;
     this.address = target.address;
     session.createSender({ target, autosettle: true }).then(
       (link) => this.#attached(link),
@@ -89,7 +95,7 @@ export class AddressSender {
     link.on(SenderEvents.released, (context: EventContext) => this.#settled(context, 'released'));
     link.on(SenderEvents.modified, (context: EventContext) => this.#settled(context, 'modified'));
     // The broker detached the link (§2.6.5), e.g. the queue was deleted: what is unsettled is in doubt.
-    link.on(SenderEvents.senderError, (context: EventContext) => this.fail(this.#owner.linkError(context.sender?.error, this.address)));
+    link.on(SenderEvents.senderError, (context: EventContext) => this.fail(this.#owner.linkError(context.sender?.error, this.destination)));
     link.on(SenderEvents.senderClose, () => this.fail(this.#owner.inDoubt()));
     this.#flush();
   }
