@@ -38,7 +38,9 @@ interface Inbound {
  * session kept but the application no longer has: it is acknowledged and dropped.
  */
 const UNROUTED_GRACE_MS = 10_000;
-/** How long close() waits for UNSUBACK and a clean DISCONNECT before dropping the socket. */
+/** How long close() waits for the UNSUBACK that ends an MQTT 3.1.1 session (at most heartbeatMs). */
+const UNSUBSCRIBE_WAIT_MS = 2_000;
+/** A bound on the whole of close(), whatever mqtt.js does. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
 export class MqttConnection implements TransportConnection {
@@ -300,10 +302,19 @@ export class MqttConnection implements TransportConnection {
    * subscriptions are removed first.
    */
   async #endGracefully(): Promise<void> {
+    const client = this.#client;
+    // mqtt.js sends DISCONNECT only once nothing awaits an ack; the publishes were rejected already.
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
     const endSession = !this.#settings.keepSessionOnClose && this.#table.size > 0;
-    if (!endSession) return this.#client.endAsync(false);
-    if (this.#settings.protocolVersion === 5) return this.#client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
-    await this.#client.unsubscribeAsync(this.#table.filters()).catch(() => undefined);
-    return this.#client.endAsync(false);
+    if (!endSession) return client.endAsync(false);
+    if (this.#settings.protocolVersion === 5) return client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unsubscribed = await Promise.race([
+      client.unsubscribeAsync(this.#table.filters()).then(() => true, () => false),
+      new Promise<false>((resolve) => { timer = setTimeout(resolve, Math.min(UNSUBSCRIBE_WAIT_MS, this.#open.heartbeatMs), false); }),
+    ]);
+    clearTimeout(timer);
+    // A broker that does not answer gets no DISCONNECT: close() drops the socket.
+    if (unsubscribed) await client.endAsync(false);
   }
 }

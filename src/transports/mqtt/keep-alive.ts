@@ -8,8 +8,11 @@
  *   (KeepaliveManager), which is exactly the contract's bound with nothing to spare for timer drift, is
  *   blind below one second, and follows a longer MQTT 5 Server Keep Alive (§3.2.2.3.14) if the broker
  *   sets one. The watchdog counts every byte from the broker instead (InboundGuard.lastHeardAt): after
- *   heartbeatMs/2 of silence it sends a PINGREQ (the broker owes a PINGRESP, §3.12.4), and after
- *   heartbeatMs of silence, checked every heartbeatMs/4, the broker is dead: within 1.25 × heartbeatMs.
+ *   heartbeatMs/4 of silence it sends a PINGREQ (the broker owes a PINGRESP, §3.12.4), and after
+ *   heartbeatMs of silence, checked every heartbeatMs/8, the broker is dead: within 1.125 × heartbeatMs
+ *   of its last byte. A live broker thus has at least 5/8 × heartbeatMs to answer a ping, and a broker
+ *   that froze is declared dead no sooner than about 5/8 × heartbeatMs after it froze (the silence
+ *   before a ping is at most 3/8).
  */
 export function keepAliveSeconds(heartbeatMs: number): number {
   return Math.min(65535, Math.max(1, Math.floor(heartbeatMs / 1000)));
@@ -35,11 +38,11 @@ export class Watchdog {
       if (silentMs >= heartbeatMs) {
         this.stop();
         dead(silentMs);
-      } else if (silentMs >= heartbeatMs / 2 && this.#pingedAt !== heard) {
+      } else if (silentMs >= heartbeatMs / 4 && this.#pingedAt !== heard) {
         this.#pingedAt = heard;
         ping();
       }
-    }, Math.max(10, Math.floor(heartbeatMs / 4)));
+    }, Math.max(10, Math.floor(heartbeatMs / 8)));
     (this.#timer as { unref?: () => void }).unref?.();
   }
 

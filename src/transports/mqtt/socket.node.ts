@@ -26,6 +26,7 @@ interface RawSocket {
   onDrain(callback: () => void): void;
   pause(): void;
   resume(): void;
+  /** Closes once what was written is flushed, without waiting for the peer (which may be frozen). */
   end(): void;
   destroy(): void;
 }
@@ -80,6 +81,7 @@ class GuardedStream extends Duplex {
     this._write(bytes, 'binary', callback);
   }
 
+  /** mqtt.js ends the stream after DISCONNECT (§3.14.4: the client then closes the network connection). */
   override _final(callback: (error?: Error | null) => void): void {
     this.#raw.end();
     callback();
@@ -134,13 +136,14 @@ function openTcp(endpoint: Endpoint, tls: TlsOptions | undefined, events: RawEve
     onDrain: (callback) => void socket.once('drain', callback),
     pause: () => void socket.pause(),
     resume: () => void socket.resume(),
-    end: () => void socket.end(),
+    end: () => void socket.end(() => socket.destroy()),
     destroy: () => void socket.destroy(),
   };
 }
 
 /** Headroom over the packet cap for one WebSocket message (it may hold the end of one packet and the start of the next). */
 const WS_MESSAGE_HEADROOM = 64 * 1024;
+const WS_CLOSE_GRACE_MS = 1000;
 
 function openWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings: MqttSettings, events: RawEvents): RawSocket {
   const ws = new WebSocket(webSocketUrl(endpoint), [MQTT_WS_SUBPROTOCOL], {
@@ -168,7 +171,13 @@ function openWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings
     onDrain: (callback) => callback(),
     pause: () => ws.pause(),
     resume: () => ws.resume(),
-    end: () => ws.close(),
+    end: () => {
+      // The closing handshake waits for the peer's close frame (up to 30 s in `ws`): give it a second.
+      ws.close();
+      const timer = setTimeout(() => ws.terminate(), WS_CLOSE_GRACE_MS);
+      timer.unref();
+      ws.once('close', () => clearTimeout(timer));
+    },
     destroy: () => ws.terminate(),
   };
 }
