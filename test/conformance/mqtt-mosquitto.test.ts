@@ -1,4 +1,5 @@
 import { mqtt } from '../../src/transports/mqtt/index.js';
+import { startMosquitto } from '../support/brokers.js';
 import { sharedBroker } from '../support/shared-brokers.js';
 import { runConformance } from './suite.js';
 
@@ -10,5 +11,15 @@ runConformance({
   queuesKeepMessagesWithoutConsumers: false,
   async broker() {
     return { endpoints: [sharedBroker('mosquitto').endpoints.mqtt!] };
+  },
+  // A Mosquitto of its own, stopped and started again (same endpoint, persistence on).
+  async outage() {
+    const broker = await startMosquitto();
+    return {
+      endpoints: [broker.endpoints.mqtt!],
+      down: () => broker.stop(),
+      up: () => broker.start(),
+      dispose: () => broker.dispose(),
+    };
   },
 });
