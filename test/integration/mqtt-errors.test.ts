@@ -49,6 +49,13 @@ describe('MQTT connection errors', () => {
     expect(`${error.message} ${String(error.cause)} ${error.stack}`).not.toContain(SECRET);
   });
 
+  it('cannot tell bad credentials on RabbitMQ Web-MQTT (it closes without CONNACK): a ConnectionError that says so', async () => {
+    const error = await failure(openMqtt(sharedBroker('rabbitmq').endpoints['mqtt-ws']!, { username: 'guest', password: SECRET }));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toMatch(/closed the connection before CONNACK \(.*RabbitMQ Web-MQTT does it to bad credentials\)$/);
+    expect(`${error.message} ${String(error.cause)}`).not.toContain(SECRET);
+  });
+
   it('keeps a password given in the endpoint URL out of every message', async () => {
     const url = sharedBroker('rabbitmq').endpoints.mqtt!.replace('mqtt://', `mqtt://guest:${SECRET}@`);
     const endpoint = parseEndpoint(url);
