@@ -5,7 +5,7 @@ import { runConformance } from './suite.js';
 runConformance({
   name: 'amqp-rabbitmq',
   transport: () => amqp(),
-  lacks: ['priority', 'durableSubscriptions', 'nack'],
+  lacks: ['priority', 'durableSubscriptions'],
   async broker() {
     const broker = sharedBroker('rabbitmq');
     return { endpoints: [broker.endpoints.amqp!], username: broker.username, password: broker.password };

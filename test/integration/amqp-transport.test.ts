@@ -39,7 +39,7 @@ describe('amqp transport on RabbitMQ 3.10: handshake', () => {
       wildcards: true,
       headers: true,
       durableSubscriptions: false,
-      nack: false, // see capabilitiesOf: released deliveries are not reliably redelivered on RabbitMQ 3.10
+      nack: true,
       priority: false,
       ttl: true,
       maxMessageBytes: 128 * 1024 * 1024,
@@ -201,6 +201,30 @@ describe('amqp transport on RabbitMQ 3.10: queues, credit and settlement', () =>
       expect(again.map(text).sort((x, y) => Number(x) - Number(y))).toEqual(
         Array.from({ length: n / 2 }, (_, i) => String(2 * i + 1)),
       );
+    }
+  });
+
+  it('brings back every released delivery: 50 messages at prefetch 10, nacked once each, 10 rounds', async () => {
+    const o = await open();
+    for (let round = 0; round < 10; round++) {
+      const queue = randomName('requeue');
+      const n = 50;
+      await sendAll(o, queue, Array.from({ length: n }, (_, i) => String(i)));
+      const seen = new Set<string>();
+      const back: Delivery[] = [];
+      const subscription = await o.connection.subscribe(request(queue, { kind: 'queue', prefetch: 10 }), (d) => {
+        if (!seen.has(text(d))) {
+          seen.add(text(d));
+          void o.connection.nack(d, true);
+          return;
+        }
+        back.push(d);
+        void o.connection.ack(d);
+      });
+      await eventually(() => expect(back).toHaveLength(n), 5000);
+      expect(new Set(back.map(text)).size).toBe(n);
+      expect(back.every((d) => d.redelivered)).toBe(true);
+      await subscription.unsubscribe();
     }
   });
 

@@ -37,10 +37,10 @@ export function capabilitiesOf(dialect: AmqpDialect): Capabilities {
     // A durable topic subscription needs a named, durable subscriber queue; neither RabbitMQ address
     // format can declare one bound to amq.topic, and the other dialects cannot be tested here.
     durableSubscriptions: false,
-    // RabbitMQ 3.10's AMQP 1.0 plugin sometimes keeps a released delivery on the link instead of
-    // redelivering it (measured: 1–3 of 50 released messages, in about half the runs of the conformance
-    // nack case): an unreliable requeue is worse than none, so nack is not offered there.
-    nack: dialect !== 'rabbitmq',
+    // release (nack with requeue) is redelivered with first-acquirer false on RabbitMQ 3.10; the losses
+    // once blamed on the broker were rhea merging an accept and a release into one disposition
+    // (./settlement.ts), and the conformance case's own second send filling the prefetch window.
+    nack: true,
     // RabbitMQ orders by priority only in queues declared with x-max-priority, which AMQP 1.0 cannot declare.
     priority: dialect === 'activemq' || dialect === 'artemis',
     ttl: true,
