@@ -25,7 +25,6 @@ describe('failover between two independent RabbitMQ brokers: AMQP 1.0', () => {
   const HEARTBEAT_MS = 2000;
   it.each([
     ['SIGKILL', (broker: Broker) => broker.kill(), (broker: Broker) => broker.start()],
-    ['graceful stop', (broker: Broker) => broker.stop(), (broker: Broker) => broker.start()],
   ] as const)('%s of the first broker: nothing confirmed is lost once it returns', async (_name, fault, revive) => {
     const queue = randomName('independent');
     let detectionMs: number | undefined;
