@@ -197,8 +197,9 @@ export class MqttConnection implements TransportConnection {
     const identifiers = this.#identifiers ? packet.properties?.subscriptionIdentifier : undefined;
     if (identifiers !== undefined) {
       // MQTT 5: the broker names the subscriptions that matched; overlapping ones each get their copy.
-      for (const identifier of Array.isArray(identifiers) ? identifiers : [identifiers]) {
-        const entry = this.#table.byIdentifier(identifier);
+      const count = typeof identifiers === 'number' ? 1 : identifiers.length;
+      for (let i = 0; i < count; i++) {
+        const entry = this.#table.byIdentifier(typeof identifiers === 'number' ? identifiers : identifiers[i]!);
         if (!entry) continue;
         delivery ??= toDelivery(packet, destination, this.#mode, inbound);
         inbound.pending += entry.routes.length;
