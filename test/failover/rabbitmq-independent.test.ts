@@ -25,15 +25,13 @@ describe('failover between two independent RabbitMQ brokers: AMQP 1.0', () => {
   const HEARTBEAT_MS = 2000;
   it.each([
     ['SIGKILL', (broker: Broker) => broker.kill(), (broker: Broker) => broker.start()],
+    ['graceful stop', (broker: Broker) => broker.stop(), (broker: Broker) => broker.start()],
   ] as const)('%s of the first broker: nothing confirmed is lost once it returns', async (_name, fault, revive) => {
     const queue = randomName('independent');
     let detectionMs: number | undefined;
-    // The clients must start on the first broker, so the fault hits the broker they use.
-    const deadline = Date.now() + 60_000;
-    while (!(await amqpAnswers(a.endpoints.amqp!, 1000))) {
-      if (Date.now() > deadline) throw new Error('the first broker does not answer');
-      await sleep(200);
-    }
+    // The clients must start on the first broker, so the fault hits the broker they use. An earlier case
+    // leaves it down when nothing had to be drained from it (drainExtra runs only when messages are missing).
+    if (!(await amqpAnswers(a.endpoints.amqp!, 1000))) await a.start();
     const report = await streamThroughFault(
       {
         transport: () => amqp(),

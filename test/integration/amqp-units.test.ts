@@ -47,6 +47,18 @@ describe('FrameScanner', () => {
     expect(scanIn(scanner, tooBig, chunk)).toEqual({ kind: 'too-large', size: 4097 });
   });
 
+  it('says which leading bytes of a chunk hold whole frames before an oversized one', () => {
+    const scanner = new FrameScanner(4096);
+    const sound = Buffer.concat([AMQP_HEADER, frame(16), frame(100)]);
+    expect(scanner.scan(Buffer.concat([sound, Buffer.from([0, 0, 0x10, 0x01, 2, 0, 0, 0])]))).toEqual({ kind: 'too-large', size: 4097 });
+    expect(scanner.safeLength).toBe(sound.length);
+    // A frame header split over two chunks: the second holds nothing sound.
+    const split = new FrameScanner(4096);
+    expect(split.scan(Buffer.concat([AMQP_HEADER, Buffer.from([0, 0, 0x10])]))).toBeUndefined();
+    expect(split.scan(Buffer.from([0x01, 2, 0, 0, 0]))).toEqual({ kind: 'too-large', size: 4097 });
+    expect(split.safeLength).toBe(0);
+  });
+
   it('tells a TLS answer, an HTTP answer and an old AMQP version apart from the first bytes', () => {
     expect(new FrameScanner(4096).scan(Buffer.from([0x15, 3, 3, 0, 2, 2, 0x46]))).toEqual({ kind: 'not-amqp', firstByte: 0x15 });
     expect(new FrameScanner(4096).scan(Buffer.from('HTTP/1.1 400 Bad Request\r\n'))).toEqual({ kind: 'not-amqp', firstByte: 0x48 });

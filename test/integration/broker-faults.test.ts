@@ -64,6 +64,15 @@ describe('broker fault controls', () => {
     expect(await answers()).toBe(true);
   });
 
+  it('stop() is graceful and quick; restart() serves again on the same endpoint', async () => {
+    const t0 = Date.now();
+    await broker.stop();
+    expect(Date.now() - t0).toBeLessThan(10_000); // SIGTERM reached the broker: no 30 s SIGKILL fallback
+    expect(await answers()).toBe(false);
+    await broker.restart();
+    expect(await answers()).toBe(true);
+  });
+
   it('dispose() removes the container, and may be called again', async () => {
     const extra = await startMosquitto();
     await extra.dispose();

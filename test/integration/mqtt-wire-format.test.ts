@@ -60,6 +60,19 @@ describe('PacketScanner', () => {
     expect(error!.message).toBe('An MQTT packet from mqtt://test (limit: mqtt({ maxFrameBytes })) is 16389 bytes, over the limit of 16388 bytes');
   });
 
+  it('says which leading bytes of a chunk hold whole packets before an oversized one', () => {
+    const scanner = new PacketScanner(1024, 'mqtt://test');
+    const sound = concat([packet(0x20, 2), packet(0x30, 500)]);
+    expect(scanner.scan(concat([sound, packet(0x30, 2000).subarray(0, 10)]))).toBeInstanceOf(PayloadTooLargeError);
+    expect(scanner.safeLength).toBe(sound.length);
+    // A packet that began in an earlier chunk: nothing in this chunk is sound.
+    const split = new PacketScanner(1024, 'mqtt://test');
+    const big = concat([packet(0x20, 2), packet(0x30, 20_000).subarray(0, 5)]);
+    expect(split.scan(big.subarray(0, 5))).toBeUndefined();
+    expect(split.scan(big.subarray(5))).toBeInstanceOf(PayloadTooLargeError);
+    expect(split.safeLength).toBe(0);
+  });
+
   it('refuses a remaining length of more than four bytes', () => {
     const scanner = new PacketScanner(1024, 'mqtt://test');
     const error = scanner.scan(concat([packet(0x20, 2), Uint8Array.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])]));

@@ -345,9 +345,16 @@ async function waitForContainerLog(id: string, pattern: RegExp, since: Date | st
   }
 }
 
-/** When the container's current run began (nanosecond precision): its log lines from then on are this run's. */
-async function startedAt(id: string): Promise<string> {
-  return (await docker('inspect', '--format', '{{.State.StartedAt}}', id)).trim();
+/**
+ * Starts a stopped container; returns a timestamp that every log line of the new run comes after: when its
+ * previous run ended. Not State.StartedAt: Docker records that after the process is already running, and a
+ * broker as quick as Mosquitto logs its ready line about 7 ms later, so under load the line can carry an
+ * earlier timestamp than StartedAt and `docker logs --since` leaves it out.
+ */
+async function startAgain(id: string): Promise<string> {
+  const previousRunEnded = (await docker('inspect', '--format', '{{.State.FinishedAt}}', id)).trim();
+  await docker('start', id);
+  return previousRunEnded;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -430,10 +437,7 @@ function makeBroker(id: string, name: string, info: BrokerInfo, readyLog: RegExp
       await docker('network', 'connect', 'bridge', id);
       if (protocolCheck) await waitUntilAnswers(info, 30_000);
     },
-    start: async () => {
-      await docker('start', id);
-      await ready(await startedAt(id));
-    },
+    start: async () => ready(await startAgain(id)),
     restart: async () => {
       await broker.stop();
       await broker.start();
@@ -538,8 +542,8 @@ export async function startActiveMQPair(): Promise<ActiveMQPair> {
 /** The same broker, but start()/restart() wait for `readyLog` and skip the protocol check (a standby opens no ports). */
 function withReadyLog(broker: Broker, readyLog: RegExp): Broker {
   const start = async () => {
-    await docker('start', broker.containerId);
-    await broker.waitForLog(readyLog, { since: await startedAt(broker.containerId), timeoutMs: 120_000 });
+    const since = await startAgain(broker.containerId);
+    await broker.waitForLog(readyLog, { since, timeoutMs: 120_000 });
   };
   return {
     ...broker,

@@ -31,6 +31,7 @@ export class FrameScanner {
   readonly #partial = new Uint8Array(HEADER_BYTES);
   #partialLength = 0;
   #greeted = false;
+  #safeLength = 0;
 
   constructor(limit: number) {
     this.#limit = limit;
@@ -41,11 +42,21 @@ export class FrameScanner {
     return this.#greeted;
   }
 
+  /**
+   * After scan() returned a violation: how many leading bytes of that chunk hold whole frames (or the rest
+   * of one begun in an earlier chunk) before the offending one. They are sound and may go on to rhea.
+   */
+  get safeLength(): number {
+    return this.#safeLength;
+  }
+
   /** Scans one chunk; returns the first violation found, if any (the caller then closes the socket). */
   scan(chunk: Uint8Array): ScanViolation | undefined {
     const length = chunk.length;
     let at = 0;
+    this.#safeLength = 0;
     while (at < length) {
+      if (this.#remaining === 0 && this.#partialLength === 0) this.#safeLength = at;
       if (this.#remaining > 0) {
         const skip = Math.min(this.#remaining, length - at);
         this.#remaining -= skip;

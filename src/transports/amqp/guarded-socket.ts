@@ -105,7 +105,10 @@ export class GuardedSocket implements SocketEvents {
     this.#lastRead = Date.now();
     const violation = this.#scanner.scan(chunk);
     if (violation) {
-      this.fail(violationError(violation, this.#endpoint, this.#limit));
+      // The frames before the offending one are whole: rhea may have them.
+      const safe = this.#scanner.safeLength;
+      if (safe > 0) this.#onData?.(chunk.subarray(0, safe));
+      if (!this.#finished) this.fail(violationError(violation, this.#endpoint, this.#limit));
       return;
     }
     this.#onData?.(chunk);

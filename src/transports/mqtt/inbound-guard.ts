@@ -41,14 +41,21 @@ export class InboundGuard {
     this.#discard = discard;
   }
 
-  /** True when `chunk` may go on to mqtt.js; false when it broke a rule (the socket is being dropped). */
-  admit(chunk: Uint8Array): boolean {
-    if (this.#failure) return false;
+  /**
+   * Hands `chunk` to `pass` when it breaks no rule. When it does, hands on only the whole packets before
+   * the offending one (mqtt.js delivers them as usual), then fails the connection.
+   */
+  admit(chunk: Uint8Array, pass: (bytes: Uint8Array) => void): void {
+    if (this.#failure) return;
     this.lastHeardAt = Date.now();
     const violation = this.#scanner.scan(chunk);
-    if (!violation) return true;
+    if (!violation) {
+      pass(chunk);
+      return;
+    }
+    const safe = this.#scanner.safeLength;
+    if (safe > 0) pass(chunk.subarray(0, safe));
     this.fail(violation);
-    return false;
   }
 
   /** Fails the connection with `error` (the first reason wins) and drops the socket. */

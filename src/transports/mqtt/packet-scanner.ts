@@ -30,6 +30,7 @@ export class PacketScanner {
   #multiplier = 1;
   #lengthBytes = 0;
   #bodyRemaining = 0;
+  #safeLength = 0;
 
   /** `where` names the peer in errors (the endpoint's display form). */
   constructor(maxPacketBytes: number, where: string) {
@@ -37,13 +38,24 @@ export class PacketScanner {
     this.#where = where;
   }
 
+  /**
+   * After scan() returned an error: how many leading bytes of that chunk hold whole packets (or the rest
+   * of one begun in an earlier chunk) before the offending one. They are sound and may go on to mqtt.js.
+   */
+  get safeLength(): number {
+    return this.#safeLength;
+  }
+
   /** Scans one chunk. Returns the error to fail the connection with, or undefined when all is well. */
   scan(chunk: Uint8Array): UnifiedMqError | undefined {
     const length = chunk.length;
     let i = 0;
+    // Where the packet being read began in this chunk (0 when it began in an earlier one).
+    this.#safeLength = 0;
     while (i < length) {
       switch (this.#state) {
         case 'type': {
+          this.#safeLength = i;
           const type = chunk[i]!;
           if (this.#first) {
             this.#first = false;

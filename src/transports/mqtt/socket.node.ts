@@ -39,17 +39,19 @@ interface RawEvents {
 
 /**
  * The Duplex mqtt.js reads and writes. Reads come from the platform socket through the guard; writes go
- * straight to it. A chunk the guard refuses is dropped together with the socket.
+ * straight to it. When the guard refuses a chunk, the socket is dropped after the sound packets before the
+ * offending one have gone on.
  */
 class GuardedStream extends Duplex {
   readonly #raw: RawSocket;
 
   constructor(open: (events: RawEvents) => RawSocket, guard: InboundGuard) {
     super();
+    const pass = (chunk: Uint8Array): void => {
+      if (!this.push(chunk)) this.#raw.pause();
+    };
     this.#raw = open({
-      data: (chunk) => {
-        if (guard.admit(chunk) && !this.push(chunk)) this.#raw.pause();
-      },
+      data: (chunk) => guard.admit(chunk, pass),
       error: (error) => {
         guard.noteSocketError(error);
         this.destroy(error);
@@ -63,7 +65,9 @@ class GuardedStream extends Duplex {
         else this.once('end', () => this.destroy());
       },
     });
-    guard.onDiscard(() => this.destroy());
+    // Dropping the platform socket closes it at once; what the guard let through before still reaches
+    // mqtt.js (see `close` above), so the whole packets ahead of an oversized one are delivered.
+    guard.onDiscard(() => this.#raw.destroy());
   }
 
   override _read(): void {

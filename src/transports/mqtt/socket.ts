@@ -38,6 +38,12 @@ class GuardedWebSocket {
   onclose: ((event: unknown) => void) | null = null;
   readonly #inner: BrowserWebSocket;
   #discarded = false;
+  /** The message being admitted: passed on as it is, or cut down to the sound packets before an oversized one. */
+  #event: { data: unknown } | undefined;
+  readonly #pass = (bytes: Uint8Array): void => {
+    const event = this.#event!;
+    this.onmessage?.(bytes.byteLength === (event.data as ArrayBuffer | Uint8Array).byteLength ? event : { data: bytes.slice().buffer });
+  };
 
   constructor(inner: BrowserWebSocket, guard: InboundGuard) {
     this.#inner = inner;
@@ -52,7 +58,8 @@ class GuardedWebSocket {
       if (this.#discarded) return;
       const data = event.data;
       const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : (data as Uint8Array);
-      if (guard.admit(bytes)) this.onmessage?.(event);
+      this.#event = event;
+      guard.admit(bytes, this.#pass);
     };
     guard.onDiscard(() => {
       inner.close();
