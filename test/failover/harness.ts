@@ -25,7 +25,7 @@ export interface StreamOptions {
   /** Called once when a third of the messages were offered. */
   fault(context: FaultContext): Promise<void>;
   /** After the stream: a last chance to fetch messages from elsewhere (e.g. a revived independent broker). */
-  drainExtra?(record: (body: string, possibleDuplicate: boolean) => void): Promise<void>;
+  drainExtra?(record: (body: string, possibleDuplicate: boolean, messageId: string | undefined) => void): Promise<void>;
   /** Longest wait for the last messages after the producer is done (default 60 s). */
   settleTimeoutMs?: number;
 }
@@ -47,6 +47,8 @@ export interface StreamReport {
   duplicates: number;
   unflaggedDuplicates: number;
   orderViolations: number;
+  /** Deliveries whose messageId is not the one the producer gave that body (a re-send must keep it). */
+  wrongMessageIds: number;
   failovers: Array<{ client: 'producer' | 'consumer'; from: string; to: string; downtimeMs: number }>;
   resubscribed: number;
   faultAt: number;
@@ -67,13 +69,14 @@ export async function streamThroughFault(target: StreamTarget, options: StreamOp
   const consumer = await open();
   const report: StreamReport = {
     sent: 0, confirmed: 0, rejected: 0, received: 0, distinct: 0, lost: [], duplicates: 0, unflaggedDuplicates: 0,
-    orderViolations: 0, failovers: [], resubscribed: 0, faultAt: 0, disconnectedAt: undefined,
+    orderViolations: 0, wrongMessageIds: 0, failovers: [], resubscribed: 0, faultAt: 0, disconnectedAt: undefined,
   };
   const counts = new Uint16Array(options.total);
   let highestFirst = -1;
-  const record = (body: string, possibleDuplicate: boolean) => {
+  const record = (body: string, possibleDuplicate: boolean, messageId: string | undefined) => {
     const i = Number(body);
     report.received++;
+    if (messageId !== `m-${body}`) report.wrongMessageIds++;
     if (counts[i]! > 0) {
       report.duplicates++;
       if (!possibleDuplicate) report.unflaggedDuplicates++;
@@ -94,7 +97,8 @@ export async function streamThroughFault(target: StreamTarget, options: StreamOp
   nextDisconnect.then((t) => void (report.disconnectedAt = t));
 
   const decoder = new TextDecoder();
-  const onMessage = (m: { bytes: Uint8Array; possibleDuplicate: boolean }) => record(decoder.decode(m.bytes), m.possibleDuplicate);
+  const onMessage = (m: { bytes: Uint8Array; possibleDuplicate: boolean; messageId: string | undefined }) =>
+    record(decoder.decode(m.bytes), m.possibleDuplicate, m.messageId);
   if (options.kind === 'topic') await consumer.subscribe(options.queue, onMessage, { prefetch: 100 });
   else await consumer.consume(options.queue, onMessage, { prefetch: 100 });
 
