@@ -29,12 +29,15 @@ export class ReceivedMessage<T = unknown> implements Message<T> {
   readonly #epoch: ConnectionEpoch;
   readonly #codec: Codec;
   readonly #listener: SettleListener | undefined;
+  readonly #repeat: boolean;
 
-  constructor(delivery: Delivery, epoch: ConnectionEpoch, codec: Codec, listener?: SettleListener) {
+  /** `repeat`: the client saw these bytes on this destination just before a failover (./recent-deliveries.ts). */
+  constructor(delivery: Delivery, epoch: ConnectionEpoch, codec: Codec, listener?: SettleListener, repeat = false) {
     this.#delivery = delivery;
     this.#epoch = epoch;
     this.#codec = codec;
     this.#listener = listener;
+    this.#repeat = repeat;
   }
 
   get body(): T {
@@ -51,7 +54,7 @@ export class ReceivedMessage<T = unknown> implements Message<T> {
   get priority(): number | undefined { return this.#delivery.priority; }
   get expiresAt(): number | undefined { return this.#delivery.expiresAt; }
   get redelivered(): boolean { return this.#delivery.redelivered; }
-  get possibleDuplicate(): boolean { return this.#delivery.redelivered || this.#delivery.possibleDuplicate; }
+  get possibleDuplicate(): boolean { return this.#repeat || this.#delivery.redelivered || this.#delivery.possibleDuplicate; }
 
   /** True once ack or nack was called. */
   get settled(): boolean { return this.#settled; }

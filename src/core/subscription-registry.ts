@@ -10,6 +10,7 @@ import type { Delivery, DestinationKind, SubscriptionRequest, TransportSubscript
 import type { AckMode, Codec, MessageHandler } from './types.js';
 import type { UnifiedMqError } from './errors.js';
 import { UnifiedMqError as BaseError } from './errors.js';
+import { RecentDeliveries } from './recent-deliveries.js';
 
 export interface EntryOptions {
   kind: DestinationKind;
@@ -38,6 +39,8 @@ export class SubscriptionEntry implements SettleListener {
   #backlog: ReceivedMessage[] = [];
   #running = 0;
   #unsettled = 0;
+  /** What arrived last, to flag repeats after a failover that the broker does not mark (./recent-deliveries.ts). */
+  readonly #recent = new RecentDeliveries();
   readonly #codec: Codec;
   readonly #onError: (error: UnifiedMqError) => void;
 
@@ -58,14 +61,17 @@ export class SubscriptionEntry implements SettleListener {
 
   /** The transport's deliver callback for one connection. */
   deliverer(epoch: ConnectionEpoch): (delivery: Delivery) => void {
+    // Established on an earlier connection: this one is a restore after a failover.
+    if (this.current) this.#recent.failedOver();
     return (delivery) => {
       if (this.cancelled) return;
+      const repeat = this.#recent.receive(delivery.destination, delivery.bytes);
       const sink = this.sink;
       if ('queue' in sink) {
-        sink.queue.push(new ReceivedMessage(delivery, epoch, this.#codec));
+        sink.queue.push(new ReceivedMessage(delivery, epoch, this.#codec, undefined, repeat));
         return;
       }
-      const message = new ReceivedMessage(delivery, epoch, this.#codec, this);
+      const message = new ReceivedMessage(delivery, epoch, this.#codec, this, repeat);
       if (this.#running < this.options.concurrency && this.#unsettled < this.options.prefetch) this.#run(sink.handler, message);
       else this.#backlog.push(message);
     };
