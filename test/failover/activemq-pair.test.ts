@@ -8,6 +8,7 @@ import type { Transport } from '../../src/index.js';
 import { mqtt } from '../../src/transports/mqtt/index.js';
 import { stomp } from '../../src/transports/stomp/index.js';
 import { startActiveMQPair, type ActiveMQPair, type Broker } from '../support/brokers.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { randomName } from '../support/wait.js';
 import { streamThroughFault, type FaultContext, type StreamReport } from './harness.js';
 
@@ -42,6 +43,10 @@ function detected(nextDisconnect: Promise<number>): Promise<number> {
 
 type Fault = (context: FaultContext) => Promise<{ detectionMs?: number; after?: () => Promise<void> }>;
 
+/** The silent partition runs through a fault proxy in front of each broker: these, while it runs. */
+const proxyOf = new Map<Broker, FaultProxy>();
+const SILENT_PARTITION = 'silent network partition of the active broker (every packet dropped), healed';
+
 const faults: Record<string, Fault> = {
   'SIGKILL of the active broker': async () => {
     const { active } = await activeBroker();
@@ -69,6 +74,17 @@ const faults: Record<string, Fault> = {
     const detectedAt = await detected(nextDisconnect).finally(() => active.reconnectNetwork());
     return { detectionMs: detectedAt - cutAt };
   },
+  // docker network disconnect (above) closes the sockets, so the client hears of it at once; a real
+  // partition is silent: nothing arrives, not even a RST, and only the heartbeat can tell.
+  [SILENT_PARTITION]: async ({ nextDisconnect }) => {
+    const { active } = await activeBroker();
+    const proxy = proxyOf.get(active)!;
+    const cutAt = performance.now();
+    void proxy.blackhole();
+    // The active broker keeps the store lock meanwhile, so the client comes back to it once healed.
+    const detectedAt = await detected(nextDisconnect).finally(() => proxy.pass());
+    return { detectionMs: detectedAt - cutAt };
+  },
   'failback: old active returns as standby, then the new active dies': async () => {
     const { active: first, standby: second } = await activeBroker();
     await first.kill();
@@ -80,12 +96,12 @@ const faults: Record<string, Fault> = {
   },
 };
 
-const protocols: Array<{ name: string; transport: () => Transport; kind: 'queue' | 'topic'; endpoints: () => string[] }> = [
+const protocols: Array<{ name: string; protocol: 'mqtt' | 'stomp'; transport: () => Transport; kind: 'queue' | 'topic'; endpoints: () => string[] }> = [
   // MQTT 3.1.1 has no queues: a topic subscription in a persistent session, which ActiveMQ keeps in the shared
   // store. It has no headers either: the envelope carries messageId and the possible-duplicate flag of a
   // producer's re-send (without it, re-sent duplicates arrive unflagged; see docs/protocols.md).
-  { name: 'MQTT 3.1.1 (envelope)', transport: () => mqtt({ envelope: true }), kind: 'topic', endpoints: () => pair.endpoints.mqtt! },
-  { name: 'STOMP', transport: () => stomp(), kind: 'queue', endpoints: () => pair.endpoints.stomp! },
+  { name: 'MQTT 3.1.1 (envelope)', protocol: 'mqtt', transport: () => mqtt({ envelope: true }), kind: 'topic', endpoints: () => pair.endpoints.mqtt! },
+  { name: 'STOMP', protocol: 'stomp', transport: () => stomp(), kind: 'queue', endpoints: () => pair.endpoints.stomp! },
 ];
 
 function summary(report: StreamReport): string {
@@ -97,8 +113,13 @@ function summary(report: StreamReport): string {
 describe.each(protocols)('failover on the ActiveMQ pair: $name', (protocol) => {
   it.each(Object.keys(faults))('%s: nothing confirmed is lost', async (faultName) => {
     let detail: Awaited<ReturnType<Fault>> = {};
+    let endpoints = protocol.endpoints();
+    if (faultName === SILENT_PARTITION) {
+      for (const broker of [pair.a, pair.b]) proxyOf.set(broker, await startFaultProxy('127.0.0.1', broker.ports[protocol.protocol]!));
+      endpoints = [pair.a, pair.b].map((broker) => proxyOf.get(broker)!.url(protocol.protocol));
+    }
     const report = await streamThroughFault(
-      { transport: protocol.transport, endpoints: protocol.endpoints(), connectOptions: { heartbeatMs: HEARTBEAT_MS } },
+      { transport: protocol.transport, endpoints, connectOptions: { heartbeatMs: HEARTBEAT_MS } },
       {
         queue: randomName('failover'),
         kind: protocol.kind,
@@ -108,7 +129,10 @@ describe.each(protocols)('failover on the ActiveMQ pair: $name', (protocol) => {
           detail = await faults[faultName]!(context);
         },
       },
-    );
+    ).finally(async () => {
+      await Promise.all([...proxyOf.values()].map((proxy) => proxy.close()));
+      proxyOf.clear();
+    });
     console.log(`[${protocol.name}] ${faultName}: ${summary(report)}; failovers ${JSON.stringify(report.failovers)}` +
       (detail.detectionMs !== undefined ? `; detected after ${Math.round(detail.detectionMs)} ms` : ''));
     await detail.after?.();
