@@ -18,6 +18,8 @@ export class PendingPublish {
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Times the broker turned it away without closing the connection (e.g. AMQP `released`). */
+  refusals = 0;
 
   constructor(message: OutgoingMessage, confirm: boolean, seq: number, resolve: () => void, reject: (error: Error) => void) {
     this.message = message;
@@ -28,6 +30,10 @@ export class PendingPublish {
     this.reject = reject;
   }
 }
+
+/** Backoff before writing again a message the broker turned away with a retryable error: 5, 10, 20 … 1000 ms. */
+const REFUSED_RETRY_FIRST_MS = 5;
+const REFUSED_RETRY_MAX_MS = 1000;
 
 export class Publisher {
   readonly #buffer: OfflineBuffer<PendingPublish>;
@@ -85,13 +91,15 @@ export class Publisher {
     if (!this.#inFlight.has(pending)) return; // already moved back to the buffer by connectionLost
     if (error?.retryable) {
       // The transport reports the loss itself (onLost); then connectionLost() moves the message back.
-      // If the connection survives (e.g. an AMQP `released`), write it again once the current turn is over.
+      // If the connection survives (e.g. an AMQP `released`: the broker could not take it now), write it
+      // again after a growing pause, so that a broker that keeps refusing is not hammered in a busy loop.
+      const delayMs = Math.min(REFUSED_RETRY_FIRST_MS * 2 ** pending.refusals++, REFUSED_RETRY_MAX_MS);
       setTimeout(() => {
         if (this.#inFlight.has(pending) && epoch.alive && this.#epoch === epoch) {
           this.#inFlight.delete(pending);
           this.#write(pending, epoch);
         }
-      }, 0);
+      }, delayMs);
       return;
     }
     this.#inFlight.delete(pending);
