@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from './errors.js';
 import type { Endpoint } from './transport.js';
 import type { FailoverOptions } from './types.js';
-import { redact } from './redact.js';
+import { redactUnparsable, redactUrl } from './redact.js';
 
 const SECURE_SCHEMES = new Set(['mqtts', 'mqtt+ssl', 'amqps', 'amqp+ssl', 'stomp+ssl', 'stomp+tls', 'wss', 'ssl', 'tls']);
 
@@ -26,11 +26,11 @@ export function parseEndpoint(url: string): Endpoint {
   try {
     parsed = new URL(url.trim());
   } catch (cause) {
-    throw new InvalidArgumentError(`Endpoint ${JSON.stringify(redact(url))} is not a valid URL`, { cause });
+    throw new InvalidArgumentError(`Endpoint ${JSON.stringify(redactUnparsable(url))} is not a valid URL`);
   }
   const scheme = parsed.protocol.slice(0, -1).toLowerCase();
   if (scheme !== 'memory' && parsed.hostname === '') {
-    throw new InvalidArgumentError(`Endpoint ${JSON.stringify(redact(url))} has no host`);
+    throw new InvalidArgumentError(`Endpoint ${JSON.stringify(redactUrl(parsed))} has no host`);
   }
   const params = new Map<string, string>();
   parsed.searchParams.forEach((value, key) => params.set(key, value));
@@ -39,7 +39,7 @@ export function parseEndpoint(url: string): Endpoint {
   const password = parsed.password === '' ? undefined : decodeURIComponent(parsed.password);
   return {
     url: url.trim(),
-    display: redact(url.trim()),
+    display: redactUrl(parsed),
     scheme,
     // IPv6 hosts come bracketed from URL; sockets want them bare.
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -90,7 +90,7 @@ function booleanOption(name: string, value: string): boolean {
 
 function parseFailoverUri(uri: string): ParsedEndpoints {
   const match = /^failover:(?:\/\/)?(\((.*)\)|([^?]*))(?:\?(.*))?$/is.exec(uri.trim());
-  if (!match) throw new InvalidArgumentError(`Failover URI ${JSON.stringify(redact(uri))} is malformed`);
+  if (!match) throw new InvalidArgumentError(`Failover URI ${JSON.stringify(redactUnparsable(uri))} is malformed`);
   const list = match[2] ?? match[3] ?? '';
   const endpoints = splitTopLevel(list).map(parseEndpoint);
   const failover: FailoverOptions = {};

@@ -46,6 +46,24 @@ describe('endpoint parsing', () => {
     }
   });
 
+  it('hides passwords holding spaces, @ or / in display strings, errors and their causes', () => {
+    const shown = (url: string) => parseEndpoints([url]).endpoints[0]!.display;
+    expect(shown('stomp://user:pa ss@host:61613')).toBe('stomp://user:***@host:61613');
+    expect(shown('mqtt://user:p@ss@host:1883')).toBe('mqtt://user:***@host:1883');
+    expect(shown('mqtt://user:p%40ss@host:1883')).toBe('mqtt://user:***@host:1883');
+    for (const bad of ['mqtt://user:pa/ss@host:1883', 'failover:(mqtt://user:pa/ss@a:1883', 'mqtt://user:pass@']) {
+      let error: unknown;
+      try {
+        parseEndpoints(bad.startsWith('failover:') ? bad : [bad]);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      const everything = JSON.stringify(error, Object.getOwnPropertyNames(error)) + String((error as Error).cause ?? '');
+      expect(everything).not.toMatch(/pa\/ss|pass/);
+    }
+  });
+
   it('rejects a scheme the transport cannot serve at connect, without hanging', async () => {
     await expect(connect({ transport: memory(), endpoints: ['mqtt://localhost:1883'] })).rejects.toThrow(
       /scheme "mqtt:".*memory transport cannot serve; use one of: memory:\/\//,
