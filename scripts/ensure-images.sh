@@ -119,8 +119,16 @@ install -m 0644 "$CONFIG_DIR/mosquitto.conf" "$BASE/etc/umq/mosquitto.conf"
 # loopback_users = none, so that guest/guest may connect through a mapped port.
 install -m 0644 "$CONFIG_DIR/rabbitmq.conf" "$CONFIG_DIR/enabled_plugins" "$BASE/etc/rabbitmq/"
 install -m 0755 "$CONFIG_DIR/umq-broker.sh" "$BASE/usr/local/bin/umq-broker"
+# Whether ActiveMQ can serve AMQP: Debian's package leaves out the activemq-amqp module; an image that has it
+# gets an AMQP connector (umq-broker.sh), and the tests run the AMQP-on-ActiveMQ suite on it.
+if ls "$BASE/usr/share/activemq/lib" "$BASE/usr/share/activemq/lib/optional" 2>/dev/null | grep -q '^activemq-amqp'; then
+  ACTIVEMQ_AMQP=true
+else
+  ACTIVEMQ_AMQP=false
+fi
 tar -C "$BASE" --exclude=./.complete -c . \
-  | docker import --change 'ENTRYPOINT ["/usr/local/bin/umq-broker"]' --message "unified-mq test brokers, recipe $RECIPE_HASH" - "$IMAGE" >/dev/null
+  | docker import --change 'ENTRYPOINT ["/usr/local/bin/umq-broker"]' --change "LABEL umq.activemq.amqp=$ACTIVEMQ_AMQP" \
+      --message "unified-mq test brokers, recipe $RECIPE_HASH" - "$IMAGE" >/dev/null
 # Images of older recipes only take disk space (one still used by a container stays; rmi refuses it).
 docker images --format '{{.Repository}}:{{.Tag}}' "$NAME" | grep -vx "$IMAGE" | xargs -r docker rmi >/dev/null 2>&1 || true
 log "built $IMAGE in $(($(date +%s) - started)) s"

@@ -109,7 +109,8 @@ export const ACTIVEMQ_READY_LOG = /Apache ActiveMQ [\d.]+ \(umq, [^)]*\) started
 export const ACTIVEMQ_STANDBY_LOG = /slave mode waiting a lock|is locked by another server/i;
 
 const RECIPES: Record<BrokerKind, Recipe> = {
-  // Debian's ActiveMQ has no AMQP and no WebSocket transport (activemq-amqp / activemq-http are not packaged).
+  // Debian's ActiveMQ has no AMQP and no WebSocket transport (activemq-amqp / activemq-http are not packaged);
+  // an image whose ActiveMQ has activemq-amqp also serves AMQP on 5672 (see activemqServesAmqp()).
   activemq: { ports: { mqtt: 1883, stomp: 61613, openwire: 61616 }, ready: ACTIVEMQ_READY_LOG, username: undefined, password: undefined },
   rabbitmq: {
     ports: { amqp: 5672, mqtt: 1883, stomp: 61613, 'stomp-ws': 15674, 'mqtt-ws': 15675 },
@@ -372,9 +373,18 @@ export interface StartOptions {
   startupTimeoutMs?: number;
 }
 
-export async function startBroker(kind: BrokerKind, options: StartOptions = {}): Promise<Broker> {
-  const recipe = RECIPES[kind];
+/** True when the image's ActiveMQ has its AMQP module (a label set by scripts/ensure-images.sh; Debian's has not). */
+export async function activemqServesAmqp(): Promise<boolean> {
   const image = await brokerImage();
+  activemqAmqp ??= docker('image', 'inspect', '--format', '{{index .Config.Labels "umq.activemq.amqp"}}', image).then((label) => label.trim() === 'true');
+  return activemqAmqp;
+}
+let activemqAmqp: Promise<boolean> | undefined;
+
+export async function startBroker(kind: BrokerKind, options: StartOptions = {}): Promise<Broker> {
+  const base = RECIPES[kind];
+  const image = await brokerImage();
+  const recipe = kind === 'activemq' && (await activemqServesAmqp()) ? { ...base, ports: { ...base.ports, amqp: 5672 } } : base;
   const protocols = Object.keys(recipe.ports) as Protocol[];
   const readyLog = options.readyLog ?? recipe.ready;
   const startupTimeoutMs = options.startupTimeoutMs ?? 120_000;

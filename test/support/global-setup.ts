@@ -8,6 +8,7 @@
  * The returned teardown removes every container; if setup fails halfway, it removes what it started itself.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -57,6 +58,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [activemq, rabbitmq, mosquitto] = brokers as [Broker, Broker, Broker];
   const shared: SharedBrokers = { activemq: info(activemq), rabbitmq: info(rabbitmq), mosquitto: info(mosquitto) };
   project.provide('brokers', shared);
+  // What this image can serve, for scripts/check-matrix.mjs (matrix entries that run only where it can).
+  mkdirSync(resolve(ROOT, '.cache'), { recursive: true });
+  writeFileSync(resolve(ROOT, '.cache/matrix-facts.json'), JSON.stringify({ 'activemq-serves-amqp': shared.activemq.endpoints.amqp !== undefined }));
   console.log(`[global-setup] ${image}: shared brokers ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return teardown;
 }

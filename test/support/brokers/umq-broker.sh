@@ -9,6 +9,13 @@ case "${1:-}" in
   activemq)
     # KahaDB lives in /var/lib/umq/kahadb: the active/standby pair bind-mounts one host directory at /var/lib/umq.
     mkdir -p /var/lib/umq/kahadb /tmp/activemq
+    conf=/etc/umq/activemq
+    if ls /usr/share/activemq/lib /usr/share/activemq/lib/optional 2>/dev/null | grep -q '^activemq-amqp'; then
+      # The AMQP module is there: serve AMQP 1.0 on 5672 too (a copy of the config with one more connector).
+      mkdir -p /tmp/umq-activemq && cp /etc/umq/activemq/* /tmp/umq-activemq/ && conf=/tmp/umq-activemq
+      sed -i 's|<transportConnector name="mqtt"|<transportConnector name="amqp" uri="amqp://0.0.0.0:5672"/>\n      &|' "$conf/activemq.xml"
+      echo "umq-broker: ActiveMQ serves AMQP on 5672"
+    fi
     # Java directly, not Debian's /usr/bin/activemq: that script re-reads /usr/share/activemq/activemq-options
     # (fixed 512 MB heap, its own ACTIVEMQ_BASE) and keeps a shell as PID 1 that does not forward SIGTERM.
     # The --add-opens are the ones that script passes for Java 17.
@@ -24,10 +31,10 @@ case "${1:-}" in
       --add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED --add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED \
       --add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED --add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED \
       --add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED \
-      -Dactivemq.classpath=/etc/umq/activemq -Dactivemq.home=/usr/share/activemq -Dactivemq.base=/usr/share/activemq \
-      -Dactivemq.conf=/etc/umq/activemq -Dactivemq.data=/tmp/activemq \
-      -Dlog4j.configuration=file:/etc/umq/activemq/log4j.properties \
-      -jar /usr/share/activemq/bin/activemq.jar start xbean:file:/etc/umq/activemq/activemq.xml ;;
+      -Dactivemq.classpath="$conf" -Dactivemq.home=/usr/share/activemq -Dactivemq.base=/usr/share/activemq \
+      -Dactivemq.conf="$conf" -Dactivemq.data=/tmp/activemq \
+      -Dlog4j.configuration="file:$conf/log4j.properties" \
+      -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$conf/activemq.xml" ;;
   rabbitmq)
     export HOME=/var/lib/rabbitmq RABBITMQ_LOGS=- RABBITMQ_SASL_LOGS=-
     exec /usr/lib/rabbitmq/bin/rabbitmq-server ;;
