@@ -1,5 +1,6 @@
 import { amqp } from '../../src/transports/amqp/index.js';
 import { sharedBroker } from '../support/shared-brokers.js';
+import { proxiedOutage, proxiedPair } from './proxied.js';
 import { runConformance } from './suite.js';
 
 runConformance({
@@ -10,4 +11,7 @@ runConformance({
     const broker = sharedBroker('rabbitmq');
     return { endpoints: [broker.endpoints.amqp!], username: broker.username, password: broker.password };
   },
+  outage: proxiedOutage(() => sharedBroker('rabbitmq'), 'amqp'),
+  pair: proxiedPair(() => sharedBroker('rabbitmq'), 'amqp'),
+  failoverMessages: 2000,
 });

@@ -1,6 +1,7 @@
 import { mqtt } from '../../src/transports/mqtt/index.js';
 import { startMosquitto } from '../support/brokers.js';
 import { sharedBroker } from '../support/shared-brokers.js';
+import { proxiedPair } from './proxied.js';
 import { runConformance } from './suite.js';
 
 runConformance({
@@ -22,4 +23,6 @@ runConformance({
       dispose: () => broker.dispose(),
     };
   },
+  pair: proxiedPair(() => sharedBroker('mosquitto'), 'mqtt'),
+  failoverMessages: 2000,
 });

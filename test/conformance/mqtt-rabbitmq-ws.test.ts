@@ -1,5 +1,6 @@
 import { mqtt } from '../../src/transports/mqtt/index.js';
 import { sharedBroker } from '../support/shared-brokers.js';
+import { proxiedOutage, proxiedPair } from './proxied.js';
 import { runConformance } from './suite.js';
 
 runConformance({
@@ -10,4 +11,5 @@ runConformance({
     const broker = sharedBroker('rabbitmq');
     return { endpoints: [broker.endpoints['mqtt-ws']!], username: broker.username, password: broker.password };
   },
+  outage: proxiedOutage(() => sharedBroker('rabbitmq'), 'mqtt-ws'),
 });

@@ -1,5 +1,6 @@
 import { stomp } from '../../src/transports/stomp/index.js';
 import { sharedBroker } from '../support/shared-brokers.js';
+import { proxiedOutage, proxiedPair } from './proxied.js';
 import { runConformance } from './suite.js';
 
 runConformance({
@@ -10,4 +11,7 @@ runConformance({
     const broker = sharedBroker('rabbitmq');
     return { endpoints: [broker.endpoints['stomp-ws']!], username: broker.username, password: broker.password };
   },
+  outage: proxiedOutage(() => sharedBroker('rabbitmq'), 'stomp-ws'),
+  pair: proxiedPair(() => sharedBroker('rabbitmq'), 'stomp-ws'),
+  failoverMessages: 2000,
 });
