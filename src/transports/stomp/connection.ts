@@ -229,7 +229,7 @@ export class StompConnection implements TransportConnection {
     if (this.#state !== 'open' || !subscription.unsettled.has(tag)) return Promise.resolve();
     if (requeue && this.dialect === 'activemq' && tag.redeliveries < this.#settings.maxRedeliveries) {
       tag.redeliveries++;
-      this.#redelivery.schedule(() => {
+      this.#redelivery.schedule(tag.redeliveries, () => {
         if (this.#state === 'open' && subscription.open && subscription.unsettled.has(tag)) {
           subscription.deliver({ ...delivery, redelivered: true });
         }

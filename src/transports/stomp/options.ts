@@ -10,6 +10,11 @@ export interface StompTransportOptions {
    * subscriptions, no priority or TTL).
    */
   dialect?: StompDialect;
+  /**
+   * The STOMP versions offered in CONNECT's `accept-version` (default `['1.2', '1.1']`: 1.2, falling back
+   * to 1.1 on a broker without it). Give `['1.1']` to keep a broker on 1.1.
+   */
+  versions?: ReadonlyArray<'1.2' | '1.1'>;
   /** The CONNECT `host` header: the virtual host on RabbitMQ. Default `/`. */
   virtualHost?: string;
   /** A WebSocket constructor for ws:// and wss:// (default: `ws` in Node, the platform's in a browser). */
@@ -24,8 +29,9 @@ export interface StompTransportOptions {
    * ActiveMQ only: how `nack({ requeue: true })` redelivers. ActiveMQ turns a STOMP NACK into a poison ack
    * (the message goes to the dead-letter queue at once), so a requeue is redelivered by this client, the way
    * ActiveMQ's own JMS client applies its RedeliveryPolicy: the message stays unacknowledged on the broker
-   * and comes back to the same subscription after `delayMs` (default 0). After `maxRedeliveries` requeues
-   * (default Infinity) it is NACKed, which dead-letters it.
+   * and comes back to the same subscription after `delayMs` (default 0); a message requeued again waits
+   * longer each time (at least 50 ms, doubling, up to 5 s), so that a handler that always fails does not
+   * spin. After `maxRedeliveries` requeues (default Infinity) it is NACKed, which dead-letters it.
    */
   activemqRedelivery?: { delayMs?: number; maxRedeliveries?: number };
 }
@@ -40,6 +46,7 @@ export interface SocketSettings {
 export interface StompSettings extends SocketSettings {
   readonly dialect: StompDialect | undefined;
   readonly virtualHost: string;
+  readonly versions: readonly string[];
   readonly redeliveryDelayMs: number;
   readonly maxRedeliveries: number;
 }

@@ -7,6 +7,19 @@
  * to the same subscription after a delay, and if the connection or subscription ends first, the broker
  * redelivers it because it was never acknowledged.
  */
+/**
+ * The pause before a message's n-th redelivery (n from 1): `delayMs` for the first, then doubling from at
+ * least REPEAT_FLOOR_MS up to REPEAT_CEILING_MS, so that a handler that always fails does not spin the
+ * event loop (ActiveMQ's JMS RedeliveryPolicy backs off the same way when asked to).
+ */
+const REPEAT_FLOOR_MS = 50;
+const REPEAT_CEILING_MS = 5000;
+
+export function redeliveryDelay(delayMs: number, redelivery: number): number {
+  if (redelivery <= 1) return delayMs;
+  return Math.min(Math.max(delayMs, REPEAT_FLOOR_MS) * 2 ** (redelivery - 2), Math.max(delayMs, REPEAT_CEILING_MS));
+}
+
 export class LocalRedelivery {
   readonly #delayMs: number;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -15,12 +28,12 @@ export class LocalRedelivery {
     this.#delayMs = delayMs;
   }
 
-  /** Runs `redeliver` after the delay, unless cancelled first. */
-  schedule(redeliver: () => void): void {
+  /** Runs `redeliver` before the message's `redelivery`-th delivery again, unless cancelled first. */
+  schedule(redelivery: number, redeliver: () => void): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       redeliver();
-    }, this.#delayMs);
+    }, redeliveryDelay(this.#delayMs, redelivery));
     this.#timers.add(timer);
   }
 

@@ -44,9 +44,14 @@ function resolve(options: StompTransportOptions): StompSettings {
   const maxRedeliveries = options.activemqRedelivery?.maxRedeliveries ?? Infinity;
   if (!(delayMs >= 0)) throw InvalidArgumentError.format('activemqRedelivery.delayMs', 'must be 0 or more');
   if (!(maxRedeliveries >= 0)) throw InvalidArgumentError.format('activemqRedelivery.maxRedeliveries', 'must be 0 or more');
+  const versions = options.versions ?? ['1.2', '1.1'];
+  if (versions.length === 0 || versions.some((v) => v !== '1.2' && v !== '1.1')) {
+    throw InvalidArgumentError.format('versions', `must list '1.2' and/or '1.1', got ${JSON.stringify(versions)}`);
+  }
   return {
     dialect: options.dialect,
     virtualHost: options.virtualHost ?? '/',
+    versions,
     WebSocket: options.WebSocket,
     maxFrameBytes,
     redeliveryDelayMs: delayMs,
@@ -74,7 +79,7 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: StompSe
   const client = new Client({
     webSocketFactory: () => socket,
     connectHeaders,
-    stompVersions: new Versions([Versions.V1_2, Versions.V1_1]),
+    stompVersions: new Versions([...settings.versions]),
     heartbeatIncoming: interval,
     heartbeatOutgoing: interval,
     heartbeatToleranceMultiplier: LIBRARY_HEARTBEAT_BACKSTOP,
