@@ -163,6 +163,25 @@ export function runConformance(fixture: ConformanceFixture): void {
         expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
       });
 
+      it('hands a manual-ack subscriber the next message only after the ack, with prefetch 1', async () => {
+        const c = await client();
+        const topic = randomName('window');
+        const got: Message[] = [];
+        await c.subscribe(topic, (m) => void got.push(m), { ack: 'manual', prefetch: 1 });
+        for (const body of ['1', '2', '3']) await c.publish(topic, body);
+        await eventually(() => expect(got).toHaveLength(1));
+        await sleep(quietMs);
+        expect(got).toHaveLength(1);
+        await got[0]!.ack();
+        await eventually(() => expect(got).toHaveLength(2));
+        await sleep(quietMs);
+        expect(got).toHaveLength(2);
+        await got[1]!.ack();
+        await eventually(() => expect(got).toHaveLength(3));
+        await got[2]!.ack();
+        expect(got.map((m) => new TextDecoder().decode(m.bytes))).toEqual(['1', '2', '3']);
+      });
+
       it('stops delivering after unsubscribe', async () => {
         const c = await client();
         const topic = randomName('unsub');

@@ -2,7 +2,7 @@
  * The AMQP 1.0 transport on RabbitMQ 3.10, opened directly: handshake and dialect, confirmed and
  * pipelined sends, wildcards, credit as prefetch, accept / release / reject, properties and bodies.
  */
-import { Connection as RheaConnection } from 'rhea-promise';
+import { Connection as RheaConnection, ReceiverEvents, type EventContext } from 'rhea-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/core/errors.js';
 import type { Delivery } from '../../src/core/transport.js';
@@ -300,6 +300,29 @@ describe('amqp transport on RabbitMQ 3.10: properties and bodies', () => {
     expect(got[0]!.possibleDuplicate).toBe(true);
     expect(got[0]!.headers).toEqual({ a: 'b' });
     expect(POSSIBLE_DUPLICATE_HEADER in got[0]!.headers).toBe(false);
+  });
+
+  it('sends persistent messages durable (AMQP header) and the others not, as another AMQP client sees them', async () => {
+    const o = await open();
+    const queue = randomName('durable');
+    await o.connection.publish(message(queue, 'kept', { kind: 'queue', persistent: true }), true);
+    await o.connection.publish(message(queue, 'not kept', { kind: 'queue', persistent: false }), true);
+    const url = new URL(broker.endpoints.amqp!);
+    const raw = new RheaConnection({ host: url.hostname, port: Number(url.port), hostname: 'localhost', username: broker.username, password: broker.password, transport: 'tcp', reconnect: false });
+    await raw.open();
+    try {
+      const seen: Array<{ body: string; durable: boolean | undefined }> = [];
+      const receiver = await raw.createReceiver({ source: { address: `/queue/${queue}`, durable: 2 } });
+      receiver.on(ReceiverEvents.message, (context: EventContext) => {
+        const body = context.message!.body as { content?: Buffer } | Buffer | string;
+        const bytes = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.content ?? []);
+        seen.push({ body: bytes.toString(), durable: context.message!.durable });
+      });
+      await eventually(() => expect(seen).toHaveLength(2));
+      expect(seen).toEqual([{ body: 'kept', durable: true }, { body: 'not kept', durable: false }]);
+    } finally {
+      await raw.close();
+    }
   });
 
   it('reads amqp-value bodies (string, binary) from other AMQP producers as bytes', async () => {

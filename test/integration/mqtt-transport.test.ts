@@ -93,6 +93,19 @@ describe.each(targets)('MQTT transport on $name', (target) => {
     expect(got[0]!.redelivered).toBe(false);
   });
 
+  it('publishes a confirmed message at QoS 1 and an unconfirmed one at QoS 0, as a raw subscriber receives them', async () => {
+    const { connection: c } = await connection();
+    const topic = randomName('qos');
+    const rawClient = await raw();
+    const seen: Array<[string, number]> = [];
+    rawClient.on('message', (_topic, payload, packet) => void seen.push([payload.toString(), packet.qos]));
+    await rawClient.subscribeAsync(topic.replaceAll('.', '/'), { qos: 1 });
+    await c.publish(message(topic, 'confirmed'), true);
+    await c.publish(message(topic, 'unconfirmed'), false);
+    await eventually(() => expect(seen).toHaveLength(2));
+    expect(seen.sort()).toEqual([['confirmed', 1], ['unconfirmed', 0]]);
+  });
+
   it('publishes to a/b/c and subscribes with + and #, as raw MQTT clients on the same broker spell them', async () => {
     const { connection: c } = await connection();
     const { connection: other } = await connection();
