@@ -1,20 +1,38 @@
-import { defineConfig } from 'tsup';
+import { dirname, join } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    mqtt: 'src/transports/mqtt/index.ts',
-    amqp: 'src/transports/amqp/index.ts',
-    stomp: 'src/transports/stomp/index.ts',
-    memory: 'src/transports/memory/index.ts',
-  },
-  format: ['esm', 'cjs'],
-  dts: true,
+const entry = {
+  index: 'src/index.ts',
+  mqtt: 'src/transports/mqtt/index.ts',
+  amqp: 'src/transports/amqp/index.ts',
+  stomp: 'src/transports/stomp/index.ts',
+  memory: 'src/transports/memory/index.ts',
+};
+
+const shared: Options = {
+  entry,
   sourcemap: true,
-  clean: true,
   splitting: true,
   treeshake: true,
   target: 'es2022',
   // p-retry is ESM-only; bundle it so the CJS build works on every Node 20 minor.
   noExternal: ['p-retry', 'is-network-error'],
-});
+};
+
+/**
+ * The browser build swaps each transport's Node sockets (`./socket.node.ts`: net, tls, ws,
+ * @stomp/tcp-wrapper) for its WebSocket-only sibling (`./socket.ts`). Package.json's `browser` export
+ * condition points bundlers at it.
+ */
+const browserSockets = {
+  name: 'browser-sockets',
+  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string; resolveDir: string }) => { path: string }): void }) {
+    build.onResolve({ filter: /\/socket\.node\.js$/ }, (args) => ({ path: join(args.resolveDir, dirname(args.path), 'socket.ts') }));
+  },
+};
+
+export default defineConfig([
+  // No `clean`: the two builds run at once, and one would wipe the other's output (the build script empties dist/).
+  { ...shared, format: ['esm', 'cjs'], dts: true },
+  { ...shared, format: ['esm'], platform: 'browser', outDir: 'dist/browser', esbuildPlugins: [browserSockets] },
+]);

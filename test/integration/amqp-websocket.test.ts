@@ -11,10 +11,12 @@
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { ConnectionError } from '../../src/core/errors.js';
 import type { Delivery } from '../../src/core/transport.js';
 import type { AmqpConnection } from '../../src/transports/amqp/connection.js';
 import type { BrokerInfo } from '../support/brokers.js';
 import { sharedBroker } from '../support/shared-brokers.js';
+import { startTlsTerminator } from '../support/tls-terminator.js';
 import { eventually, randomName } from '../support/wait.js';
 import { message, openAmqp, request, text } from './amqp-support.js';
 
@@ -94,6 +96,27 @@ describe('AMQP over WebSocket (through a WebSocket-to-TCP bridge to RabbitMQ 3.1
       await eventually(() => expect(got).toEqual(['über']));
     } finally {
       await connection.close();
+    }
+  });
+
+  it('opens wss:// with the TLS options: verified through tls.ca, refused without it', async () => {
+    const tls = await startTlsTerminator((bridge.address() as { port: number }).port);
+    try {
+      const url = `wss://127.0.0.1:${tls.port}/`;
+      const untrusted = await openAmqp(url, broker).catch((e: unknown) => e);
+      expect(untrusted).toBeInstanceOf(ConnectionError);
+      const { connection } = await openAmqp(url, broker, { tls: { ca: tls.ca } });
+      try {
+        const queue = randomName('wss');
+        const got: Delivery[] = [];
+        await connection.subscribe(request(queue, { kind: 'queue' }), (d) => void got.push(d));
+        await connection.publish(message(queue, 'over wss', { kind: 'queue' }), true);
+        await eventually(() => expect(got.map(text)).toEqual(['over wss']));
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      await tls.close();
     }
   });
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
@@ -24,6 +25,34 @@ describe('the built package', () => {
     const core = readFileSync(require.resolve('unified-mq'), 'utf8');
     const imported = [...core.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
     expect(imported.filter((name) => /mqtt|rhea|stomp|^ws$/.test(name))).toEqual([]);
+  });
+
+  it('has a browser build for every entry, without Node modules, and without mqtt.js or rhea for STOMP', () => {
+    const manifest = JSON.parse(readFileSync(require.resolve('unified-mq/package.json'), 'utf8')) as { exports: Record<string, { browser?: { default: string } }> };
+    const root = dirname(require.resolve('unified-mq/package.json'));
+    /** The bare imports of a built file and of the chunks it imports, transitively. */
+    const imports = (file: string, seen = new Set<string>()): Set<string> => {
+      const bare = new Set<string>();
+      if (seen.has(file)) return bare;
+      seen.add(file);
+      const code = readFileSync(file, 'utf8');
+      for (const [, specifier] of code.matchAll(/^(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]/gm)) {
+        if (!specifier) continue;
+        if (specifier.startsWith('.')) for (const name of imports(join(dirname(file), specifier), seen)) bare.add(name);
+        else bare.add(specifier);
+      }
+      return bare;
+    };
+    const browserImports: Record<string, string[]> = {};
+    for (const entry of ['.', './mqtt', './amqp', './stomp', './memory']) {
+      const target = manifest.exports[entry]?.browser?.default;
+      expect(target, `exports["${entry}"].browser`).toMatch(/^\.\/dist\/browser\//);
+      browserImports[entry] = [...imports(join(root, target!))].sort();
+    }
+    const nodeOnly = /^(node:|net$|tls$|ws$|@stomp\/tcp-wrapper$|stream$|fs$)/;
+    for (const [entry, names] of Object.entries(browserImports)) expect(names.filter((n) => nodeOnly.test(n)), entry).toEqual([]);
+    expect([...browserImports['.']!, ...browserImports['./stomp']!].filter((n) => /^(mqtt|rhea|rhea-promise)$/.test(n))).toEqual([]);
+    expect(browserImports['./stomp']!.filter((n) => n !== '@stomp/stompjs' && n !== 'eventemitter3')).toEqual([]);
   });
 
   it('runs a round trip on the in-memory broker from the built files', async () => {
