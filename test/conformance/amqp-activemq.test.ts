@@ -16,8 +16,9 @@ if (served) {
   runConformance({
     name: 'amqp-activemq',
     transport: () => amqp(),
-    // ActiveMQ maps AMQP onto JMS: priority, TTL, durable subscriptions and nack are all there.
-    lacks: [],
+    // As src/transports/amqp/dialect.ts reports for ActiveMQ: everything but durable subscriptions, which
+    // the transport does not offer over AMQP yet.
+    lacks: ['durableSubscriptions'],
     async broker() {
       const broker = sharedBroker('activemq');
       return { endpoints: [broker.endpoints.amqp!], username: broker.username, password: broker.password };

@@ -40,7 +40,7 @@ describe('AMQP 1.0 ↔ STOMP and MQTT on RabbitMQ 3.10 (raw clients on the other
     await eventually(() => expect(bodies).toEqual([body]));
     expect(frames[0]!.headers).toMatchObject({ 'content-type': 'text/plain', 'correlation-id': 'c-1', persistent: 'true' });
     // RabbitMQ 3.10 does not turn application-properties into STOMP headers: it passes them on
-    // AMQP-encoded in one header (docs/protocols-amqp.md, "Across protocols").
+    // AMQP-encoded in one header (docs/protocols.md, "Across protocols").
     expect(frames[0]!.headers.tenant).toBeUndefined();
     expect(frames[0]!.headers['x-amqp-1.0-app-properties']).toContain('tenant');
     await sleep(300);

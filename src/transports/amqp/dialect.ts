@@ -8,7 +8,7 @@
  *   declares), `/exchanges/amq.topic/key` to publish. A v2 source can only be a queue, so topic
  *   subscriptions use the v1 `/topic/pattern` source, deprecated in 4.x but permitted by default.
  * - `artemis`: the plain address with the source/target capability `queue` or `topic`.
- * Only `rabbitmq` can be tested on this project's machines (docs/protocols-amqp.md says why).
+ * Only `rabbitmq` can be tested on this project's machines (docs/protocols.md says why).
  */
 import { mapDestination } from '../../core/destination.js';
 import type { DestinationKind } from '../../core/transport.js';

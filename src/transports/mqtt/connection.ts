@@ -82,7 +82,7 @@ export class MqttConnection implements TransportConnection {
       queues: v5 && server?.sharedSubscriptionAvailable !== false,
       wildcards: server?.wildcardSubscriptionAvailable !== false,
       headers: this.#mode !== 'none',
-      // A persistent session keeps every subscription of the client id, not a named one: see docs/protocols-mqtt.md.
+      // A persistent session keeps every subscription of the client id, not a named one: see docs/protocols.md.
       durableSubscriptions: false,
       nack: false,
       priority: false,

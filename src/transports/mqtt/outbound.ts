@@ -9,7 +9,7 @@
  *   rather than sent without them. The content type (which the core sets for strings and JSON) and the
  *   message id are the only fields that 3.1.1 drops.
  * - QoS 1 when confirmed (resolved on PUBACK, §4.3.2), QoS 0 otherwise (§4.3.1). `persistent` has no
- *   MQTT field: brokers decide by QoS and session (see docs/protocols-mqtt.md).
+ *   MQTT field: brokers decide by QoS and session (see docs/protocols.md).
  */
 import type { IClientPublishOptions } from 'mqtt';
 import { InvalidArgumentError, UnsupportedError } from '../../core/errors.js';
