@@ -5,7 +5,7 @@
  * buffer, flagged as possible duplicates with their original messageId, and everything is written again,
  * in order, on the next connection.
  */
-import { ClosedError, TimeoutError, type UnifiedMqError } from './errors.js';
+import { ClosedError, RejectedError, TimeoutError, type UnifiedMqError } from './errors.js';
 import { OfflineBuffer, type OfflineBufferLimits } from './offline-buffer.js';
 import type { ConnectionEpoch } from './message.js';
 import type { OutgoingMessage } from './transport.js';
@@ -20,6 +20,8 @@ export class PendingPublish {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Times the broker turned it away without closing the connection (e.g. AMQP `released`). */
   refusals = 0;
+  /** Connections lost while it was the oldest message awaiting confirmation on them. */
+  lossesAsOldest = 0;
 
   constructor(message: OutgoingMessage, confirm: boolean, seq: number, resolve: () => void, reject: (error: Error) => void) {
     this.message = message;
@@ -30,6 +32,14 @@ export class PendingPublish {
     this.reject = reject;
   }
 }
+
+/**
+ * A message that was the oldest unconfirmed one on this many lost connections in a row is given up on
+ * (rejected) rather than written again: a broker that drops the connection on one message would otherwise
+ * loop forever. RabbitMQ 3.10's AMQP 1.0 plugin does so on a full queue with `overflow: reject-publish`
+ * (its session process crashes on the nack, and the whole connection closes with amqp:internal-error).
+ */
+export const POISON_LOSSES = 5;
 
 /** Backoff before writing again a message the broker turned away with a retryable error: 5, 10, 20 … 1000 ms. */
 const REFUSED_RETRY_FIRST_MS = 5;
@@ -120,12 +130,23 @@ export class Publisher {
   connectionLost(): void {
     this.#epoch = undefined;
     if (this.#inFlight.size === 0) return;
+    const oldest = this.#inFlight.values().next().value!;
+    if (++oldest.lossesAsOldest >= POISON_LOSSES) {
+      this.#inFlight.delete(oldest);
+      oldest.reject(
+        new RejectedError(
+          `The connection was lost ${POISON_LOSSES} times in a row while this message was the oldest one awaiting confirmation; ` +
+            'it is not sent again (the broker may be dropping the connection because of it)',
+        ),
+      );
+    }
     const resend = [...this.#inFlight];
     this.#inFlight.clear();
     for (const pending of resend) {
       if (!pending.message.possibleDuplicate) pending.message = { ...pending.message, possibleDuplicate: true };
     }
     this.#buffer.unshift(resend);
+    this.#notifyIfDrained(); // the rejected message may have been the last one
   }
 
   /** Resolves once nothing is buffered or in flight. */

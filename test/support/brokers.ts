@@ -48,6 +48,14 @@ export interface BrokerInfo {
   /** RabbitMQ: guest/guest. ActiveMQ and Mosquitto accept anonymous clients: undefined. */
   username: string | undefined;
   password: string | undefined;
+  /** The container (shared brokers too), for a test that must configure the broker (e.g. a policy). */
+  containerId?: string;
+}
+
+/** Runs a command inside a broker's container (e.g. rabbitmqctl); resolves with its output. */
+export function dockerExec(info: BrokerInfo, ...command: string[]): Promise<string> {
+  if (!info.containerId) throw new Error(`no container is known for this ${info.kind}`);
+  return docker('exec', info.containerId, ...command);
 }
 
 export interface Broker extends BrokerInfo {

@@ -18,8 +18,8 @@ import type { SharedBrokers } from './provided-context.js';
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
 function info(broker: Broker): BrokerInfo {
-  const { kind, endpoints, protocols, ports, username, password } = broker;
-  return { kind, endpoints, protocols, ports, username, password };
+  const { kind, endpoints, protocols, ports, username, password, containerId } = broker;
+  return { kind, endpoints, protocols, ports, username, password, containerId };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

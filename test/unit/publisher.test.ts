@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConnectionError } from '../../src/core/errors.js';
+import { ConnectionError, RejectedError } from '../../src/core/errors.js';
 import type { ConnectionEpoch } from '../../src/core/message.js';
-import { Publisher } from '../../src/core/publisher.js';
+import { POISON_LOSSES, Publisher } from '../../src/core/publisher.js';
 import type { OutgoingMessage, TransportConnection } from '../../src/core/transport.js';
 
 afterEach(() => void vi.useRealTimers());
@@ -29,5 +29,34 @@ describe('Publisher', () => {
     expect(writes).toHaveLength(7);
     const pauses = writes.slice(1).map((t, i) => t - writes[i]!);
     expect(pauses).toEqual([5, 10, 20, 40, 80, 160]);
+  });
+});
+
+describe('Publisher, a message the broker drops the connection over', () => {
+  it('is rejected after being the oldest unconfirmed message on POISON_LOSSES lost connections in a row; the others go on', async () => {
+    const written: string[] = [];
+    const connection = {
+      publish: (m: OutgoingMessage) => {
+        written.push(new TextDecoder().decode(m.bytes));
+        return new Promise<void>(() => undefined); // never confirmed: the connection dies first
+      },
+    } as unknown as TransportConnection;
+    const publisher = new Publisher({ maxMessages: 10, maxBytes: 1024, overflow: 'reject' }, undefined);
+    const message = (body: string) =>
+      ({ destination: 'q', kind: 'queue', bytes: new TextEncoder().encode(body), headers: {}, possibleDuplicate: false }) as unknown as OutgoingMessage;
+    publisher.connected({ connection, alive: true });
+    const poison = publisher.publish(message('poison'), true);
+    void publisher.publish(message('innocent'), true);
+    for (let i = 1; i < POISON_LOSSES; i++) {
+      publisher.connectionLost();
+      publisher.connected({ connection, alive: true });
+    }
+    expect(publisher.inFlight).toBe(2);
+    publisher.connectionLost();
+    await expect(poison).rejects.toBeInstanceOf(RejectedError);
+    await expect(poison).rejects.toThrow(/lost 5 times in a row while this message was the oldest one awaiting confirmation/);
+    expect(publisher.buffered).toBe(1); // the innocent one waits for the next connection
+    publisher.connected({ connection, alive: true });
+    expect(written.slice(-1)).toEqual(['innocent']);
   });
 });
