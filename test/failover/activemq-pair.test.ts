@@ -141,8 +141,9 @@ describe.each(protocols)('failover on the ActiveMQ pair: $name', (protocol) => {
     expect(report.distinct).toBe(TOTAL);
     expect(report.unflaggedDuplicates).toBe(0);
     expect(report.wrongMessageIds).toBe(0);
-    // One producer, one consumer: ActiveMQ keeps the producer's order, through the shared store too.
-    expect(report.orderViolations).toBe(0);
+    // Order is counted (see the log line), not required: ActiveMQ does not keep it across a takeover. Messages
+    // it had dispatched to the consumer's prefetch window, unreceived when the broker died, can come back after
+    // newer ones (one CI run: 200 with prefetch 100, SIGKILL, STOMP; most runs: 0).
     expect(report.resubscribed).toBeGreaterThanOrEqual(1);
     if (detail.detectionMs !== undefined) expect(detail.detectionMs).toBeLessThanOrEqual(1.5 * HEARTBEAT_MS + 500);
   }, 240_000);
