@@ -8,21 +8,19 @@ import type { BrokerInfo, Protocol } from '../support/brokers.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import type { OutageTarget, PairTarget } from './suite.js';
 
-function proxyTarget(broker: BrokerInfo, protocol: Protocol) {
+/** A fault proxy in front of `broker`'s `protocol` port, and the endpoint URL that goes through it. */
+async function openProxy(broker: BrokerInfo, protocol: Protocol) {
   const url = new URL(broker.endpoints[protocol]!);
-  const scheme = url.protocol.slice(0, -1);
   const path = url.pathname === '/' ? '' : url.pathname;
-  return async () => {
-    const proxy = await startFaultProxy('127.0.0.1', broker.ports[protocol]!);
-    return { proxy, url: proxy.url(scheme, path) };
-  };
+  const proxy = await startFaultProxy('127.0.0.1', broker.ports[protocol]!);
+  return { proxy, url: proxy.url(url.protocol.slice(0, -1), path) };
 }
 
 /** An outage of `broker`'s `protocol` endpoint, as the client sees it. */
 export function proxiedOutage(broker: () => BrokerInfo, protocol: Protocol): () => Promise<OutageTarget> {
   return async () => {
     const info = broker();
-    const { proxy, url } = await proxyTarget(info, protocol)();
+    const { proxy, url } = await openProxy(info, protocol);
     return {
       endpoints: [url],
       username: info.username,
@@ -38,8 +36,7 @@ export function proxiedOutage(broker: () => BrokerInfo, protocol: Protocol): () 
 export function proxiedPair(broker: () => BrokerInfo, protocol: Protocol): () => Promise<PairTarget> {
   return async () => {
     const info = broker();
-    const open = proxyTarget(info, protocol);
-    const [first, second] = await Promise.all([open(), open()]);
+    const [first, second] = await Promise.all([openProxy(info, protocol), openProxy(info, protocol)]);
     return {
       endpoints: [first.url, second.url],
       username: info.username,

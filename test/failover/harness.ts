@@ -149,3 +149,15 @@ export async function streamThroughFault(target: StreamTarget, options: StreamOp
     await consumer.close({ drain: false }).catch(() => undefined);
   }
 }
+
+/**
+ * The time of the consumer's next disconnect (`nextDisconnect`), or a failure after 10 × heartbeatMs: a
+ * missed detection must not hang the suite.
+ */
+export function detected(nextDisconnect: Promise<number>, heartbeatMs: number): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<number>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the fault was not detected within 10 × heartbeatMs')), 10 * heartbeatMs);
+  });
+  return Promise.race([nextDisconnect, timeout]).finally(() => clearTimeout(timer));
+}

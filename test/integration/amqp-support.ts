@@ -3,75 +3,21 @@
  * transport's own contract (handshake, confirmation, settlement, loss reports, errors) on real brokers.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { parseEndpoint } from '../../src/core/endpoints.js';
-import type { UnifiedMqError } from '../../src/core/errors.js';
-import type { Delivery, OpenOptions, OutgoingMessage, SubscriptionRequest, TransportConnection } from '../../src/core/transport.js';
 import { amqp, type AmqpTransportOptions } from '../../src/transports/amqp/index.js';
 import type { BrokerInfo } from '../support/brokers.js';
+import { openTransport, uniqueClientId as uniqueId, type OpenOverrides as Overrides, type Opened } from '../support/transport-harness.js';
 
-export interface Opened {
-  connection: TransportConnection;
-  /** Every onLost report, in order. */
-  lost: UnifiedMqError[];
-  /** When onLost was called (performance.now()). */
-  lostAt: number[];
-}
-
-let clientSeq = 0;
+export { message, request, text, type Opened } from '../support/transport-harness.js';
+export type OpenOverrides = Overrides<AmqpTransportOptions>;
 
 export function uniqueClientId(): string {
-  return `umq-amqp-test-${process.pid}-${Date.now().toString(36)}-${clientSeq++}`;
+  return uniqueId('umq-amqp-test');
 }
 
-export type OpenOverrides = Partial<Omit<OpenOptions, 'onLost'>> & { transport?: AmqpTransportOptions };
-
-export async function openAmqp(url: string, broker: Pick<BrokerInfo, 'username' | 'password'> | undefined, options: OpenOverrides = {}): Promise<Opened> {
-  const lost: UnifiedMqError[] = [];
-  const lostAt: number[] = [];
+export function openAmqp(url: string, broker: Pick<BrokerInfo, 'username' | 'password'> | undefined, options: OpenOverrides = {}): Promise<Opened> {
   const { transport, ...open } = options;
-  const connection = await amqp(transport).open(parseEndpoint(url), {
-    clientId: uniqueClientId(),
-    username: broker?.username,
-    password: broker?.password,
-    heartbeatMs: 10_000,
-    connectTimeoutMs: 10_000,
-    tls: undefined,
-    signal: new AbortController().signal,
-    logger: undefined,
-    ...open,
-    onLost: (error) => {
-      lost.push(error);
-      lostAt.push(performance.now());
-    },
-  });
-  return { connection, lost, lostAt };
+  return openTransport(amqp(transport), 'umq-amqp-test', url, broker, open);
 }
-
-export function message(destination: string, body: string | Uint8Array, extra: Partial<OutgoingMessage> = {}): OutgoingMessage {
-  return {
-    kind: 'topic',
-    destination,
-    bytes: typeof body === 'string' ? new TextEncoder().encode(body) : body,
-    headers: undefined,
-    contentType: undefined,
-    messageId: `m-${Math.random().toString(36).slice(2)}`,
-    correlationId: undefined,
-    replyTo: undefined,
-    persistent: undefined,
-    priority: undefined,
-    ttlMs: undefined,
-    possibleDuplicate: false,
-    ...extra,
-  };
-}
-
-let subscriptionSeq = 0;
-
-export function request(destination: string, extra: Partial<SubscriptionRequest> = {}): SubscriptionRequest {
-  return { id: `sub-${subscriptionSeq++}`, kind: 'topic', destination, prefetch: 100, durable: undefined, settle: true, ...extra };
-}
-
-export const text = (delivery: Delivery) => new TextDecoder().decode(delivery.bytes);
 
 /** A local TCP server for the handshake and framing cases: `onSocket` decides what it answers. */
 export async function fakeServer(onSocket: (socket: Socket) => void): Promise<{ url: (scheme?: string) => string; sockets: Socket[]; close(): Promise<void> }> {

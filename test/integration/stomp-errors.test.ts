@@ -3,16 +3,12 @@
  * broker refuses with an ERROR frame, and TLS (stomp+ssl://) verification, through a TLS-terminating
  * proxy in front of the shared RabbitMQ (the test brokers serve plain STOMP only).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect as netConnect, createServer as createNetServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { createServer as createNetServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError, ConnectionError, RejectedError, TimeoutError } from '../../src/core/errors.js';
 import type { TransportConnection } from '../../src/core/transport.js';
 import { sharedBroker } from '../support/shared-brokers.js';
+import { startTlsTerminator, type TlsTerminator } from '../support/tls-terminator.js';
 import { eventually, randomName, sleep } from '../support/wait.js';
 import { closeAll, message, openStomp, request } from './stomp-support.js';
 
@@ -107,41 +103,18 @@ describe('STOMP transport failures', () => {
 });
 
 describe('STOMP over TLS (stomp+ssl://)', () => {
-  let dir: string;
   let ca: string;
-  let proxy: TlsServer;
+  let terminator: TlsTerminator | undefined;
   let port: number;
 
   beforeAll(async () => {
-    // A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI.
-    dir = mkdtempSync(join(tmpdir(), 'umq-stomp-tls-'));
-    const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=umq test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
-    run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
-    execFileSync('bash', ['-c', "printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf"], { cwd: dir });
-    run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'ext.cnf', '-out', 'server.pem');
-    ca = readFileSync(join(dir, 'ca.pem'), 'utf8');
-    const upstream = new URL(rabbit().endpoints.stomp!);
-    proxy = createTlsServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) }, (client) => {
-      const broker = netConnect(Number(upstream.port), upstream.hostname);
-      client.pipe(broker).pipe(client);
-      const end = () => {
-        client.destroy();
-        broker.destroy();
-      };
-      client.on('error', end);
-      broker.on('error', end);
-      client.on('close', end);
-      broker.on('close', end);
-    });
-    proxy.on('tlsClientError', () => undefined);
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    port = (proxy.address() as { port: number }).port;
+    terminator = await startTlsTerminator(rabbit().ports.stomp!);
+    ca = terminator.ca;
+    port = terminator.port;
   });
 
-  afterAll(() => {
-    proxy?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  afterAll(async () => {
+    await terminator?.close();
   });
 
   it('verifies the certificate by default: an unknown CA is a ConnectionError saying TLS failed', async () => {

@@ -2,80 +2,18 @@
  * Opens the STOMP transport directly (no core client), for the stomp-*.test.ts files: what they check is
  * the transport's own contract (handshake, confirmation, acks, loss reports, errors).
  */
-import { parseEndpoint } from '../../src/core/endpoints.js';
-import type { UnifiedMqError } from '../../src/core/errors.js';
-import type { Delivery, OpenOptions, OutgoingMessage, SubscriptionRequest, TransportConnection } from '../../src/core/transport.js';
 import { stomp } from '../../src/transports/stomp/index.js';
 import type { StompTransportOptions } from '../../src/transports/stomp/options.js';
 import type { BrokerInfo } from '../support/brokers.js';
+import { openTransport, uniqueClientId as uniqueId, type OpenOverrides, type Opened } from '../support/transport-harness.js';
 
-export interface Opened {
-  connection: TransportConnection;
-  /** Every onLost report, in order. */
-  lost: UnifiedMqError[];
-  /** When onLost was called (performance.now()). */
-  lostAt: number[];
-}
-
-let clientSeq = 0;
+export { closeAll, message, request, text, type Opened } from '../support/transport-harness.js';
 
 export function uniqueClientId(): string {
-  return `umq-stomp-test-${process.pid}-${Date.now().toString(36)}-${clientSeq++}`;
+  return uniqueId('umq-stomp-test');
 }
 
-export async function openStomp(
-  url: string,
-  broker: Pick<BrokerInfo, 'username' | 'password'> | undefined,
-  options: Partial<Omit<OpenOptions, 'onLost'>> & { transport?: StompTransportOptions } = {},
-): Promise<Opened> {
-  const lost: UnifiedMqError[] = [];
-  const lostAt: number[] = [];
+export function openStomp(url: string, broker: Pick<BrokerInfo, 'username' | 'password'> | undefined, options: OpenOverrides<StompTransportOptions> = {}): Promise<Opened> {
   const { transport, ...open } = options;
-  const connection = await stomp(transport).open(parseEndpoint(url), {
-    clientId: uniqueClientId(),
-    username: broker?.username,
-    password: broker?.password,
-    heartbeatMs: 10_000,
-    connectTimeoutMs: 10_000,
-    tls: undefined,
-    signal: new AbortController().signal,
-    logger: undefined,
-    ...open,
-    onLost: (error) => {
-      lost.push(error);
-      lostAt.push(performance.now());
-    },
-  });
-  return { connection, lost, lostAt };
-}
-
-export function message(destination: string, body: string | Uint8Array, extra: Partial<OutgoingMessage> = {}): OutgoingMessage {
-  return {
-    kind: 'topic',
-    destination,
-    bytes: typeof body === 'string' ? new TextEncoder().encode(body) : body,
-    headers: undefined,
-    contentType: undefined,
-    messageId: `m-${Math.random().toString(36).slice(2)}`,
-    correlationId: undefined,
-    replyTo: undefined,
-    persistent: undefined,
-    priority: undefined,
-    ttlMs: undefined,
-    possibleDuplicate: false,
-    ...extra,
-  };
-}
-
-let subSeq = 0;
-
-export function request(destination: string, extra: Partial<SubscriptionRequest> = {}): SubscriptionRequest {
-  return { id: `sub-${subSeq++}`, kind: 'topic', destination, prefetch: 100, durable: undefined, settle: true, ...extra };
-}
-
-export const text = (delivery: Delivery): string => new TextDecoder().decode(delivery.bytes);
-
-/** Closes every connection given, ignoring failures (for afterEach/afterAll). */
-export async function closeAll(connections: Array<TransportConnection | undefined>): Promise<void> {
-  await Promise.all(connections.map((c) => c?.close().catch(() => undefined)));
+  return openTransport(stomp(transport), 'umq-stomp-test', url, broker, open);
 }
