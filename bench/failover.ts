@@ -1,15 +1,21 @@
 /**
  * npm run bench:failover — how long a killed active broker costs, per protocol, beside ActiveMQ's own
- * OpenWire failover transport (the Java anchor) measured in the same run on the same pair.
+ * OpenWire failover transport (the Java anchor) measured in the same run on the same pair, twice: with
+ * Java's default backoff, and with the backoff of our defaults (initialReconnectDelay=25,
+ * maxReconnectDelay=200).
  *
- * Each round: a producer sends one persistent, confirmed message every 5 ms; the active broker of an
- * ActiveMQ shared-store pair is SIGKILLed; the bench records
+ * Every client runs the same workload: one persistent, confirmed message every 5 ms to a destination that
+ * keeps it (STOMP: a queue; MQTT: QoS 1 to a topic with a session-kept subscription, which ActiveMQ stores
+ * persistently; Java: a queue), while the same client consumes it. The active broker of an ActiveMQ
+ * shared-store pair is SIGKILLed; the bench records
  *   ready  — when the standby first answers a STOMP CONNECT (polled every 10 ms),
  *   resume — when sends complete again: the end of the longest gap between completed sends around the kill,
  *   added  — resume − ready: the delay the client adds on top of the broker's takeover.
- * Then the killed broker comes back as the standby for the next round.
+ * Every wait has a deadline: a round that never resumes fails (and is reported as failed), it never
+ * reports a small number. Then the killed broker comes back as the standby for the next round.
  *
- *   ROUNDS=5 npm run bench:failover      (default 3 rounds; results in bench/results/failover.json)
+ *   ROUNDS=5 npm run bench:failover      (default 5 rounds; results in bench/results/failover.json)
+ *   CLIENTS=STOMP,MQTT                   only the clients whose name starts with one of these
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -18,10 +24,17 @@ import { mqtt } from '../src/transports/mqtt/index.js';
 import { stomp } from '../src/transports/stomp/index.js';
 import { startActiveMQPair, stompAnswers, type ActiveMQPair, type Broker } from '../test/support/brokers.js';
 
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const CLIENTS = process.env.CLIENTS?.split(',').map((s) => s.trim().toLowerCase());
 const JARS = ['activemq-client', 'geronimo-jms_1.1_spec', 'geronimo-j2ee-management-1.1-spec', 'hawtbuf', 'slf4j-api'].map((name) => `/usr/share/java/${name}.jar`);
+/** The standby must answer within this after the kill (ActiveMQ takes about 3 s). */
+const TAKEOVER_DEADLINE_MS = 60_000;
+/** The client must resume within this after the standby answers. */
+const RESUME_DEADLINE_MS = 30_000;
+const JAVA_MATCHED = '?initialReconnectDelay=25&maxReconnectDelay=200';
 
 interface Round { takeoverMs: number; resumeMs: number; addedMs: number }
+type Outcome = Round | { failed: string };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -37,37 +50,64 @@ async function killAndWatch(pair: ActiveMQPair): Promise<{ killedAt: number; rea
   const { active: victim, standbyStomp } = await active(pair);
   const killedAt = Date.now();
   await victim.kill();
-  for (;;) {
+  while (Date.now() - killedAt < TAKEOVER_DEADLINE_MS) {
     if (await stompAnswers(standbyStomp, 500)) return { killedAt, readyAt: Date.now(), killed: victim };
     await sleep(10);
   }
+  await victim.start();
+  throw new Error(`the standby did not answer within ${TAKEOVER_DEADLINE_MS} ms of the kill`);
+}
+
+/** Waits until a send completed after `readyAt`; throws at the deadline (the client never resumed). */
+async function resumed(completions: number[], readyAt: number, who: string): Promise<void> {
+  const deadline = readyAt + RESUME_DEADLINE_MS;
+  while (!completions.some((t) => t > readyAt)) {
+    if (Date.now() > deadline) throw new Error(`${who} did not resume within ${RESUME_DEADLINE_MS} ms of the standby answering`);
+    await sleep(5);
+  }
+}
+
+function outcome(completions: number[], killedAt: number, readyAt: number): Round {
+  const resumeAt = resumeAfter(completions, killedAt - 200);
+  if (!(resumeAt > killedAt)) throw new Error('no gap around the kill was seen: the sends never stopped, or never started');
+  return { takeoverMs: readyAt - killedAt, resumeMs: resumeAt - killedAt, addedMs: resumeAt - readyAt };
 }
 
 async function roundWithSdk(pair: ActiveMQPair, transport: Transport, endpoints: string[], kind: 'queue' | 'topic'): Promise<Round> {
   const client = await connect({ transport, endpoints, heartbeatMs: 2000 });
+  const destination = `bench.failover.${kind}`;
+  let received = 0;
+  // The same client keeps what it sends: a queue consumer (STOMP), a session-kept QoS 1 subscription (MQTT).
+  if (kind === 'queue') await client.consume(destination, () => void received++);
+  else await client.subscribe(destination, () => void received++);
   const completions: number[] = [];
   let running = true;
   const loop = (async () => {
     for (let i = 0; running; i++) {
-      const sent = kind === 'queue' ? client.send('bench.failover', String(i), { persistent: true }) : client.publish('bench.failover', String(i));
+      const sent = kind === 'queue' ? client.send(destination, String(i), { persistent: true }) : client.publish(destination, String(i), { persistent: true });
       await sent.then(() => void completions.push(Date.now()), () => undefined);
       await sleep(5);
     }
   })();
-  await sleep(500);
-  const { killedAt, readyAt, killed } = await killAndWatch(pair);
-  while (!completions.some((t) => t > readyAt)) await sleep(5);
-  running = false;
-  await loop;
-  await client.close({ drain: false });
-  const resumeAt = resumeAfter(completions, killedAt - 200);
-  await killed.start();
-  return { takeoverMs: readyAt - killedAt, resumeMs: resumeAt - killedAt, addedMs: resumeAt - readyAt };
+  let killed: Broker | undefined;
+  try {
+    await sleep(500);
+    const watched = await killAndWatch(pair);
+    killed = watched.killed;
+    await resumed(completions, watched.readyAt, 'the client');
+    return outcome(completions, watched.killedAt, watched.readyAt);
+  } finally {
+    running = false;
+    await Promise.race([loop, sleep(5_000)]);
+    await client.close({ drain: false });
+    if (received === 0) console.error('  (the client received none of its messages)');
+    await killed?.start();
+  }
 }
 
-async function roundWithJava(pair: ActiveMQPair, classes: string): Promise<Round> {
-  const uri = `failover:(${pair.endpoints.openwire![0]},${pair.endpoints.openwire![1]})`;
-  const child = spawn('java', ['-cp', [classes, ...JARS].join(':'), 'FailoverProbe', uri, '60000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function roundWithJava(pair: ActiveMQPair, classes: string, options: string): Promise<Round> {
+  const uri = `failover:(${pair.endpoints.openwire![0]},${pair.endpoints.openwire![1]})${options}`;
+  const child = spawn('java', ['-cp', [classes, ...JARS].join(':'), 'FailoverProbe', uri, '120000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk));
   const completions: number[] = [];
@@ -75,6 +115,7 @@ async function roundWithJava(pair: ActiveMQPair, classes: string): Promise<Round
   const started = new Promise<void>((resolve, reject) => {
     ready = resolve;
     child.once('exit', (code) => reject(new Error(`the Java probe exited (${code}) before it was ready:\n${stderr.slice(-2000)}`)));
+    setTimeout(() => reject(new Error('the Java probe was not ready within 60 s')), 60_000).unref();
   });
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) {
@@ -82,15 +123,18 @@ async function roundWithJava(pair: ActiveMQPair, classes: string): Promise<Round
       else if (line.startsWith('SENT ')) completions.push(Number(line.slice(5)));
     }
   });
-  await started;
-  await sleep(500);
-  const { killedAt, readyAt, killed } = await killAndWatch(pair);
-  const deadline = Date.now() + 60_000;
-  while (!completions.some((t) => t > readyAt) && Date.now() < deadline) await sleep(5);
-  child.kill('SIGKILL');
-  const resumeAt = resumeAfter(completions, killedAt - 200);
-  await killed.start();
-  return { takeoverMs: readyAt - killedAt, resumeMs: resumeAt - killedAt, addedMs: resumeAt - readyAt };
+  let killed: Broker | undefined;
+  try {
+    await started;
+    await sleep(500);
+    const watched = await killAndWatch(pair);
+    killed = watched.killed;
+    await resumed(completions, watched.readyAt, 'the Java client');
+    return outcome(completions, watched.killedAt, watched.readyAt);
+  } finally {
+    child.kill('SIGKILL');
+    await killed?.start();
+  }
 }
 
 /** The end of the longest silence between consecutive completions after `from`: the outage. */
@@ -108,64 +152,74 @@ function resumeAfter(completions: number[], from: number): number {
   return best;
 }
 
-function stats(values: number[]): { median: number; max: number } {
+function stats(values: number[]): { min: number; median: number; max: number } {
+  if (values.length === 0) return { min: Number.NaN, median: Number.NaN, max: Number.NaN };
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median: Math.round(median), max: Math.round(sorted[sorted.length - 1]!) };
+  return { min: Math.round(sorted[0]!), median: Math.round(median), max: Math.round(sorted[sorted.length - 1]!) };
 }
+
+async function rounds(name: string, run: () => Promise<Round>, results: Record<string, Outcome[]>): Promise<void> {
+  if (CLIENTS && !CLIENTS.some((prefix) => name.toLowerCase().startsWith(prefix))) return;
+  results[name] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let result: Outcome;
+    try {
+      result = await run();
+      console.error(`${name} round ${r + 1}: takeover ${result.takeoverMs} ms, resume ${result.resumeMs} ms, added ${result.addedMs} ms`);
+    } catch (error) {
+      result = { failed: (error as Error).message };
+      console.error(`${name} round ${r + 1} FAILED: ${result.failed}`);
+    }
+    results[name].push(result);
+  }
+}
+
+const JAVA_DEFAULT = 'Java OpenWire failover: (anchor, default backoff)';
+const JAVA_MATCHED_NAME = 'Java OpenWire failover: (anchor, initialReconnectDelay=25&maxReconnectDelay=200)';
 
 async function main(): Promise<void> {
   execFileSync('bash', ['scripts/ensure-docker.sh'], { stdio: 'inherit' });
   const pair = await startActiveMQPair();
-  const results: Record<string, Round[]> = {};
+  const results: Record<string, Outcome[]> = {};
   try {
-    for (const [name, transport, endpoints, kind] of [
-      ['MQTT 3.1.1', () => mqtt(), pair.endpoints.mqtt!, 'topic'],
-      ['STOMP', () => stomp(), pair.endpoints.stomp!, 'queue'],
-    ] as const) {
-      results[name] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        const round = await roundWithSdk(pair, transport(), [...endpoints], kind);
-        console.error(`${name} round ${r + 1}: takeover ${round.takeoverMs} ms, resume ${round.resumeMs} ms, added ${round.addedMs} ms`);
-        results[name].push(round);
-      }
-    }
+    await rounds('MQTT 3.1.1', () => roundWithSdk(pair, mqtt(), [...pair.endpoints.mqtt!], 'topic'), results);
+    await rounds('STOMP', () => roundWithSdk(pair, stomp(), [...pair.endpoints.stomp!], 'queue'), results);
     const javaAvailable = JARS.every((jar) => existsSync(jar)) && spawnable('javac');
     if (javaAvailable) {
       const classes = '.cache/bench-java';
       mkdirSync(classes, { recursive: true });
       execFileSync('javac', ['-cp', JARS.join(':'), '-d', classes, 'bench/java/FailoverProbe.java']);
-      const name = 'Java OpenWire failover: (anchor)';
-      results[name] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        const round = await roundWithJava(pair, classes);
-        console.error(`${name} round ${r + 1}: takeover ${round.takeoverMs} ms, resume ${round.resumeMs} ms, added ${round.addedMs} ms`);
-        results[name].push(round);
-      }
+      await rounds(JAVA_DEFAULT, () => roundWithJava(pair, classes, ''), results);
+      await rounds(JAVA_MATCHED_NAME, () => roundWithJava(pair, classes, JAVA_MATCHED), results);
     } else {
-      console.error('Java anchor skipped: install default-jdk-headless and libactivemq-java to measure it.');
+      console.error('Java anchors skipped: install default-jdk-headless and libactivemq-java to measure them.');
     }
   } finally {
     await pair.dispose();
   }
-  const anchor = results['Java OpenWire failover: (anchor)'];
-  const anchorAdded = anchor ? stats(anchor.map((r) => r.addedMs)).median : undefined;
-  const rows = Object.entries(results).map(([name, rounds]) => {
-    const takeover = stats(rounds.map((r) => r.takeoverMs));
-    const resume = stats(rounds.map((r) => r.resumeMs));
-    const added = stats(rounds.map((r) => r.addedMs));
+  const succeeded = (name: string) => (results[name] ?? []).filter((r): r is Round => !('failed' in r));
+  const anchor = succeeded(JAVA_MATCHED_NAME);
+  const anchorAdded = anchor.length > 0 ? stats(anchor.map((r) => r.addedMs)).median : undefined;
+  const rows = Object.entries(results).map(([name, outcomes]) => {
+    const ok = succeeded(name);
+    const takeover = stats(ok.map((r) => r.takeoverMs));
+    const resume = stats(ok.map((r) => r.resumeMs));
+    const added = stats(ok.map((r) => r.addedMs));
     const ratio = anchorAdded ? (added.median / anchorAdded).toFixed(2) : 'n/a';
-    return { name, rounds: rounds.length, takeover, resume, added, addedVsJava: ratio };
+    return { name, rounds: outcomes.length, failed: outcomes.length - ok.length, takeover, resume, added, addedVsMatchedJava: ratio };
   });
-  console.log(`\nSIGKILL of the active broker of an ActiveMQ 5.17 shared-store pair, ${ROUNDS} round(s) each (ms, median / max)`);
-  console.log('| client | takeover (standby ready) | client resume | added by the client | added vs Java |');
-  console.log('| --- | --- | --- | --- | --- |');
+  const cell = (s: { min: number; median: number; max: number }) => `${s.min} / ${s.median} / ${s.max}`;
+  console.log(`\nSIGKILL of the active broker of an ActiveMQ 5.17 shared-store pair, ${ROUNDS} round(s) each (ms, min / median / max)`);
+  console.log('| client | rounds failed | takeover (standby ready) | client resume | added by the client | added vs Java (matched backoff) |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   for (const row of rows) {
-    console.log(`| ${row.name} | ${row.takeover.median} / ${row.takeover.max} | ${row.resume.median} / ${row.resume.max} | ${row.added.median} / ${row.added.max} | ${row.addedVsJava} |`);
+    console.log(`| ${row.name} | ${row.failed} of ${row.rounds} | ${cell(row.takeover)} | ${cell(row.resume)} | ${cell(row.added)} | ${row.addedVsMatchedJava} |`);
   }
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/failover.json', JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, results, rows }, null, 2) + '\n');
+  if (rows.some((row) => row.failed > 0)) process.exitCode = 1;
 }
 
 function spawnable(command: string): boolean {

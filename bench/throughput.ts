@@ -135,7 +135,7 @@ async function round(
   const sampler = setInterval(() => {
     const rss = process.memoryUsage.rss();
     if (rss > rssPeak) rssPeak = rss;
-  }, 10);
+  }, 50);
   try {
     const deadline = Date.now() + ROUND_DEADLINE_MS;
     while (received < total) {

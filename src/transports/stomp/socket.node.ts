@@ -5,7 +5,7 @@
  */
 import { TCPWrapper } from '@stomp/tcp-wrapper';
 import type { IStompSocket } from '@stomp/stompjs';
-import { connect as netConnect, isIP } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import type { Endpoint } from '../../core/transport.js';
@@ -31,11 +31,32 @@ export function createSocket(endpoint: Endpoint, tls: TlsOptions | undefined, se
   // tcp-wrapper opens its socket in its constructor through getSocket(), before a subclass's fields exist,
   // so the TLS options reach it through this closure.
   class NodeSocket extends TCPWrapper {
+    #socket: Socket | undefined;
+    #corked = false;
+
     protected override getSocket(p: number, h: string) {
       const socket = secure ? tlsConnect({ ...secure, port: p, host: h }) : netConnect(p, h);
       // Receipts, acks and heart-beats are small frames: Nagle's algorithm would hold them back.
       socket.setNoDelay(true);
       return socket;
+    }
+
+    /**
+     * Frames written in one tick leave in one write (a pipelined burst of SENDs or ACKs costs one system
+     * call, not one each), and a frame's bytes are written as stompjs built them: tcp-wrapper's own send
+     * copies every frame once more.
+     */
+    override send(data: string | ArrayBuffer | Uint8Array): void {
+      const socket = (this.#socket ??= (this as unknown as { socket: Socket }).socket);
+      if (!this.#corked) {
+        this.#corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          this.#corked = false;
+          socket.uncork();
+        });
+      }
+      socket.write(typeof data === 'string' || data instanceof Uint8Array ? data : new Uint8Array(data));
     }
   }
   return new NodeSocket(endpoint.host, port) as unknown as IStompSocket;
