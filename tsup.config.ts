@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 const entry = {
@@ -21,14 +21,15 @@ const shared: Options = {
 };
 
 /**
- * The browser build swaps each transport's Node sockets (`./socket.node.ts`: net, tls, ws,
- * @stomp/tcp-wrapper) for its WebSocket-only sibling (`./socket.ts`). Package.json's `browser` export
- * condition points bundlers at it.
+ * The browser build swaps every `X.node.ts` for its browser sibling `X.ts`: each transport's Node sockets
+ * (`socket.node.ts`: net, tls, ws, @stomp/tcp-wrapper) for WebSocket-only ones, and the core's platform
+ * hooks (`platform.node.ts`) for the browser's (`online` wake, `tls` refused). Package.json's `browser`
+ * export condition points bundlers at that build.
  */
-const browserSockets = {
-  name: 'browser-sockets',
+const browserSiblings = {
+  name: 'browser-siblings',
   setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string; resolveDir: string }) => { path: string }): void }) {
-    build.onResolve({ filter: /\/socket\.node\.js$/ }, (args) => ({ path: join(args.resolveDir, dirname(args.path), 'socket.ts') }));
+    build.onResolve({ filter: /\/[\w-]+\.node\.js$/ }, (args) => ({ path: join(args.resolveDir, dirname(args.path), basename(args.path, '.node.js') + '.ts') }));
   },
 };
 
@@ -68,7 +69,7 @@ export default defineConfig([
     format: ['esm'],
     platform: 'browser',
     outDir: 'dist/browser',
-    esbuildPlugins: [browserSockets, rheaBrowser],
+    esbuildPlugins: [browserSiblings, rheaBrowser],
     noExternal: [...shared.noExternal!, 'rhea-promise'],
   },
 ]);

@@ -3,11 +3,19 @@
  * broker would otherwise cost a whole connect time-out first). Between passes the client waits with
  * capped exponential backoff from p-retry, lengthened by a random jitter so that a fleet of clients
  * does not reconnect in lock-step. The first pass after a loss starts at once.
+ *
+ * A wake (the platform's sign that the network is back, e.g. a browser's `online` event) cuts the wait
+ * short: the next pass starts at once, with the backoff started afresh, instead of after a delay that
+ * grew while the network was away. A pass under way when the wake comes is let finish; if it fails, the
+ * next one starts at once.
  */
 import pRetry, { AbortError } from 'p-retry';
 import { AuthenticationError, ConnectionError, type EndpointFailure } from './errors.js';
 import type { Endpoint } from './transport.js';
 import type { FailoverOptions } from './types.js';
+
+/** Calls `wake` whenever the network is likely back; returns what stops that. */
+export type WakeSource = (wake: () => void) => () => void;
 
 export interface WalkOptions<T> {
   endpoints: readonly Endpoint[];
@@ -18,6 +26,8 @@ export interface WalkOptions<T> {
   signal: AbortSignal;
   open(endpoint: Endpoint): Promise<T>;
   onAttempt(info: { attempt: number; delayMs: number; endpoint: Endpoint }): void;
+  /** The platform's wake source (browsers: the `online` event); none in Node. */
+  wake?: WakeSource | undefined;
 }
 
 export interface WalkResult<T> {
@@ -40,12 +50,26 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Thrown into p-retry's wait when a wake cuts it short. */
+class Woken extends Error {}
+
 export async function walkEndpoints<T>(options: WalkOptions<T>): Promise<WalkResult<T>> {
   const { endpoints, settings, signal } = options;
   const count = endpoints.length;
   let attempt = 0;
+  let passes = 0;
   let delayBeforePass = 0;
+  let inPass = false;
+  let wokenInPass = false;
+  let nap = new AbortController();
+  const stopWaking = options.wake?.(() => {
+    if (inPass) wokenInPass = true;
+    else nap.abort(new Woken());
+  });
   const pass = async (): Promise<WalkResult<T>> => {
+    passes++;
+    inPass = true;
+    wokenInPass = false;
     const failures: EndpointFailure[] = [];
     for (let i = 0; i < count; i++) {
       const index = (options.startIndex + i) % count;
@@ -60,23 +84,40 @@ export async function walkEndpoints<T>(options: WalkOptions<T>): Promise<WalkRes
         failures.push({ endpoint: endpoint.display, error: error as Error });
       }
     }
+    // Only from here may a wake cut the wait short: never while an endpoint is opening, nor once one is open.
+    inPass = false;
     const reasons = failures.map((f) => `${f.endpoint}: ${f.error.message}`).join('; ');
     throw new ConnectionError(`Could not connect to any of ${count} endpoint(s): ${reasons}`, { failures });
   };
-  return pRetry(pass, {
-    retries: options.maxPasses - 1,
-    minTimeout: settings.initialDelayMs,
-    maxTimeout: settings.maxDelayMs,
-    factor: settings.multiplier,
-    randomize: false,
-    signal,
-    // p-retry waits min(initial × multiplier^n, max) after this returns; the jitter is added here.
-    async onFailedAttempt({ retriesConsumed, retriesLeft }) {
-      if (retriesLeft <= 0) return;
-      const base = Math.min(settings.initialDelayMs * settings.multiplier ** retriesConsumed, settings.maxDelayMs);
-      const extra = Math.round(base * settings.jitter * Math.random());
-      delayBeforePass = base + extra;
-      if (extra > 0) await abortableSleep(extra, signal);
-    },
-  });
+  try {
+    for (;;) {
+      try {
+        return await pRetry(pass, {
+          retries: options.maxPasses - passes - 1,
+          minTimeout: settings.initialDelayMs,
+          maxTimeout: settings.maxDelayMs,
+          factor: settings.multiplier,
+          randomize: false,
+          signal: AbortSignal.any([signal, nap.signal]),
+          // p-retry waits min(initial × multiplier^n, max) after this returns; the jitter is added here.
+          async onFailedAttempt({ retriesConsumed, retriesLeft }) {
+            if (retriesLeft <= 0) return;
+            // The network came back while this pass was failing: try again now, not after the wait.
+            if (wokenInPass) return nap.abort(new Woken());
+            const base = Math.min(settings.initialDelayMs * settings.multiplier ** retriesConsumed, settings.maxDelayMs);
+            const extra = Math.round(base * settings.jitter * Math.random());
+            delayBeforePass = base + extra;
+            if (extra > 0) await abortableSleep(extra, AbortSignal.any([signal, nap.signal]));
+          },
+        });
+      } catch (error) {
+        if (!(nap.signal.reason instanceof Woken) || signal.aborted) throw error;
+        // Woken: walk again at once, with the passes already made still counted against maxPasses.
+        nap = new AbortController();
+        delayBeforePass = 0;
+      }
+    }
+  } finally {
+    stopWaking?.();
+  }
 }
