@@ -17,6 +17,7 @@ import { validateName } from './destination.js';
 import { walkEndpoints } from './failover.js';
 import type { ConnectionEpoch } from './message.js';
 import { randomId, resolveOptions, type ConnectOptions, type ResolvedOptions } from './options.js';
+import { platform as currentPlatform, type Platform } from './platform.node.js';
 import { Publisher } from './publisher.js';
 import { canTransition } from './state.js';
 import { Subscriptions, type MessageStream } from './subscriptions.js';
@@ -56,6 +57,7 @@ export interface Consumer {
 export class Client extends EventEmitter<ClientEvents> {
   readonly clientId: string;
   readonly #options: ResolvedOptions;
+  readonly #platform: Platform;
   readonly #publisher: Publisher;
   readonly #subscriptions: Subscriptions;
   readonly #shutdown = new AbortController();
@@ -68,9 +70,11 @@ export class Client extends EventEmitter<ClientEvents> {
   #messageSeq = 0;
 
   /** Use {@link connect}; the constructor is not part of the public API. */
-  constructor(options: ResolvedOptions) {
+  constructor(options: ResolvedOptions, platform: Platform = currentPlatform) {
     super();
+    platform.checkTls(options.tls);
     this.#options = options;
+    this.#platform = platform;
     this.clientId = options.clientId;
     this.#publisher = new Publisher(options.buffer, options.publishTimeoutMs);
     this.#messageIdPrefix = `${randomId(8)}-`;
@@ -128,6 +132,7 @@ export class Client extends EventEmitter<ClientEvents> {
         settings: failover,
         signal,
         open: (endpoint) => this.#open(endpoint, signal),
+        wake: this.#platform.wake,
         onAttempt: ({ attempt, delayMs, endpoint }) => {
           if (lost) this.emit('reconnecting', { attempt, delayMs, endpoint: endpoint.display });
         },

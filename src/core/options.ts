@@ -19,6 +19,7 @@ export interface ConnectOptions {
   heartbeatMs?: number;
   connectTimeoutMs?: number;
   buffer?: BufferOptions;
+  /** Node only. A browser chooses trust itself (its certificate store): there, `tls` is an InvalidArgumentError. */
   tls?: TlsOptions;
   codec?: Codec;
   logger?: Logger;

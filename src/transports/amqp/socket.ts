@@ -1,7 +1,7 @@
 /**
  * The browser sibling of ./socket.node.ts (a bundler's `browser` field maps one to the other). Browsers
  * cannot open TCP sockets, so only ws:// and wss:// are served, through the platform's WebSocket or the
- * one given as amqp({ WebSocket }); TLS is then the browser's business and `tls` options do not apply.
+ * one given as amqp({ WebSocket }); TLS is then the browser's business; connect() refuses `tls` options (src/core/platform.ts).
  * rhea reads Buffers: the browser build bundles rhea with the `buffer` package (see ./rhea-browser/globals.ts).
  */
 import { Buffer } from 'buffer';

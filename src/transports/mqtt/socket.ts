@@ -1,7 +1,7 @@
 /**
  * The browser sibling of ./socket.node.ts (a bundler's `browser` field maps one to the other). Browsers
  * cannot open TCP sockets, so only ws:// and wss:// are served, through the platform's WebSocket or the
- * one given as mqtt({ WebSocket }); TLS is then the browser's business and `tls` options do not apply.
+ * one given as mqtt({ WebSocket }); TLS is then the browser's business; connect() refuses `tls` options (src/core/platform.ts).
  *
  * mqtt.js's browser build wraps the WebSocket in its own stream; it is handed a WebSocket-like object
  * (through its `createWebsocket` hook) whose messages pass through the InboundGuard first. Without

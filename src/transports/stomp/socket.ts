@@ -1,7 +1,7 @@
 /**
  * The browser sibling of ./socket.node.ts (a bundler's `browser` field maps one to the other): browsers
  * cannot open TCP sockets, so only ws:// and wss:// are served, through the platform's WebSocket or the
- * constructor given in the transport options. TLS is the browser's business there: `tls` options do not apply.
+ * constructor given in the transport options. TLS is the browser's business there; connect() refuses `tls` options (src/core/platform.ts).
  */
 import type { IStompSocket } from '@stomp/stompjs';
 import { UnsupportedError } from '../../core/errors.js';
