@@ -77,7 +77,8 @@ export interface Broker extends BrokerInfo {
    * Docker removes the port mapping, so existing connections through it are closed and new ones are refused
    * (like a crash), while the broker itself keeps running and may not notice its clients are gone until its
    * own heartbeat/keepalive timeout (it keeps their sessions). For a silent partition use pause() or the
-   * fault proxy's blackhole(). Resolves with the instant the engine disconnected it (see pause()).
+   * fault proxy's blackhole(). Resolves with the instant the command started: the sockets close during it,
+   * before the engine logs the disconnect.
    */
   disconnectNetwork(): Promise<number>;
   /**
@@ -468,8 +469,13 @@ function makeBroker(id: string, name: string, info: BrokerInfo, readyLog: RegExp
     stop: async () => void (await docker('stop', '--time', '30', id)),
     pause: () => timedFault(['pause', id], ['--filter', `container=${id}`, '--filter', 'event=pause']),
     unpause: async () => void (await docker('unpause', id)),
-    disconnectNetwork: () =>
-      timedFault(['network', 'disconnect', 'bridge', id], ['--filter', 'type=network', '--filter', 'event=disconnect', '--filter', `container=${id}`]),
+    // The engine logs the disconnect once it is done, after the port mapping (and the sockets through it)
+    // are gone: the fault takes effect during the command, so it is timed from its start.
+    disconnectNetwork: async () => {
+      const since = Date.now();
+      await docker('network', 'disconnect', 'bridge', id);
+      return since;
+    },
     reconnectNetwork: async () => {
       await docker('network', 'connect', 'bridge', id);
       if (protocolCheck) await waitUntilAnswers(info, 30_000);

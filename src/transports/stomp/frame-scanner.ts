@@ -5,7 +5,8 @@
  * 1. A frame-size cap. stompjs's parser appends body bytes to a JS array until a declared
  *    `content-length` is reached, so a frame declaring 1 GiB grows the heap without bound
  *    (PROTOCOL-NOTES "Oversized frames"). The scanner rejects a frame as soon as its declared length, its
- *    NUL-terminated body or its header block passes `maxFrameBytes`.
+ *    NUL-terminated body passes `maxFrameBytes`, or its header block passes MAX_HEADER_BLOCK_BYTES. A frame
+ *    whose command no server sends ends the connection too: the peer is not speaking STOMP.
  * 2. Faithful MESSAGE headers. stompjs trims header values and undoes STOMP 1.2 escapes in the wrong order
  *    (`\\n` in a value, i.e. a backslash then `n`, comes back as a backslash and a line feed), so it cannot
  *    return every value that was sent. The scanner decodes the header block of each MESSAGE frame itself
@@ -31,6 +32,17 @@ const CR = 13;
 const NUL = 0;
 
 /**
+ * The cap on one received header block (command line and headers), whatever maxFrameBytes is. stompjs
+ * turns header bytes into strings and arrays at about 9 × their size before it sees the end of the block,
+ * so a peer whose header block never ends would cost megabytes per connection under the frame cap. Brokers
+ * read kilobytes: ActiveMQ refuses a header line over 10 KiB (StompWireFormat MAX_HEADER_LENGTH).
+ */
+export const MAX_HEADER_BLOCK_BYTES = 64 * 1024;
+
+/** What a server may send (STOMP 1.2 §Server Frames). Anything else means the peer is not a STOMP server. */
+const SERVER_COMMANDS = new Set(['CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR']);
+
+/**
  * `between` frames (EOL heart-beats and stray NULs are skipped), in the `head` (command line and headers,
  * up to the empty line), in a `fixed-body` of known length (plus its NUL), or in a `nul-body` that ends at
  * the first NUL.
@@ -49,6 +61,9 @@ export class FrameScanner {
     return this.#frameStart;
   }
 
+  /** Whole frames and heart-beat EOLs scanned so far (signs of life, see core/liveness.ts). */
+  framesCompleted = 0;
+
   readonly #maxFrameBytes: number;
   #state: State = 'between';
   #head: Uint8Array[] = [];
@@ -59,8 +74,11 @@ export class FrameScanner {
   /** Where the frame being scanned starts in the current chunk (0 when it began in an earlier one). */
   #frameStart = 0;
 
+  readonly #maxHeadBytes: number;
+
   constructor(maxFrameBytes: number) {
     this.#maxFrameBytes = maxFrameBytes;
+    this.#maxHeadBytes = Math.min(maxFrameBytes, MAX_HEADER_BLOCK_BYTES);
   }
 
   /**
@@ -77,6 +95,7 @@ export class FrameScanner {
         case 'between': {
           const byte = chunk[i]!;
           if (byte === LF || byte === CR || byte === NUL) {
+            if (byte === LF) this.framesCompleted++; // a heart-beat
             i++;
             break;
           }
@@ -114,8 +133,8 @@ export class FrameScanner {
           }
           const piece = chunk.subarray(start, end < 0 ? length : end);
           this.#headBytes += piece.length;
-          if (this.#headBytes > this.#maxFrameBytes) {
-            return new PayloadTooLargeError(this.#headBytes, this.#maxFrameBytes, 'A received STOMP header block (maxFrameBytes)');
+          if (this.#headBytes > this.#maxHeadBytes) {
+            return new PayloadTooLargeError(this.#headBytes, this.#maxHeadBytes, 'A received STOMP header block (at most 64 KiB, or maxFrameBytes if smaller)');
           }
           this.#head.push(piece);
           if (end < 0) return undefined;
@@ -128,7 +147,10 @@ export class FrameScanner {
           const take = Math.min(this.#bodyRemaining, length - i);
           this.#bodyRemaining -= take;
           i += take;
-          if (this.#bodyRemaining === 0) this.#state = 'between';
+          if (this.#bodyRemaining === 0) {
+            this.#state = 'between';
+            this.framesCompleted++;
+          }
           break;
         }
         case 'nul-body': {
@@ -142,6 +164,7 @@ export class FrameScanner {
           }
           i = nul + 1;
           this.#state = 'between';
+          this.framesCompleted++;
           break;
         }
       }
@@ -158,6 +181,10 @@ export class FrameScanner {
     // is the same as splitting the bytes.
     const lines = decoder.decode(bytes).split('\n');
     const command = stripCr(lines[0]!);
+    if (!SERVER_COMMANDS.has(command)) {
+      const shown = JSON.stringify(command.length > 40 ? `${command.slice(0, 40)}…` : command);
+      return new ConnectionError(`The broker sent a frame with the command ${shown}, which no STOMP server sends: is this a STOMP port?`);
+    }
     // stompjs reads the first `content-length` as given on the wire (not unescaped, parseInt), and so do we.
     let contentLength: string | undefined;
     let rawMessageId: string | undefined;

@@ -6,6 +6,7 @@
  */
 import type { IStompSocket, IStompSocketMessageEvent } from '@stomp/stompjs';
 import type { UnifiedMqError } from '../../core/errors.js';
+import { Liveness } from '../../core/liveness.js';
 import { FrameScanner } from './frame-scanner.js';
 
 /** WebSocket readyState values (stompjs's StompSocketState), spelled out to keep this file free of enums. */
@@ -17,8 +18,11 @@ type Handler = ((event?: any) => any) | null | undefined;
 
 export class GuardedSocket implements IStompSocket {
   readonly scanner: FrameScanner;
-  /** Date.now() of the last bytes received (any bytes: frames or heart-beats). */
-  lastActivityAt = Date.now();
+  readonly #liveness = new Liveness();
+  /** Date.now() of the last sign of life: a whole frame or heart-beat, or steady progress in a frame (core/liveness.ts). */
+  get lastActivityAt(): number {
+    return this.#liveness.lastHeardAt;
+  }
   /** Called once when inbound bytes break a limit; the socket is discarded right after. */
   onViolation: ((error: UnifiedMqError) => void) | undefined;
 
@@ -89,9 +93,9 @@ export class GuardedSocket implements IStompSocket {
 
   #receive(data: unknown): void {
     if (this.#discarded) return;
-    this.lastActivityAt = Date.now();
     const bytes = typeof data === 'string' ? encoder.encode(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : (data as Uint8Array);
     const violation = this.scanner.scan(bytes);
+    this.#liveness.note(this.scanner.framesCompleted, bytes.length);
     if (violation) {
       // The frames before the offending one are whole: deliver them.
       const safe = this.scanner.safeLength;
