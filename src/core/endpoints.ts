@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from './errors.js';
 import type { Endpoint } from './transport.js';
 import type { FailoverOptions } from './types.js';
-import { redactUnparsable, redactUrl } from './redact.js';
+import { redact, redactUnparsable, redactUrl } from './redact.js';
 
 const SECURE_SCHEMES = new Set(['mqtts', 'mqtt+ssl', 'amqps', 'amqp+ssl', 'stomp+ssl', 'stomp+tls', 'wss', 'ssl', 'tls']);
 
@@ -35,8 +35,8 @@ export function parseEndpoint(url: string): Endpoint {
   const params = new Map<string, string>();
   parsed.searchParams.forEach((value, key) => params.set(key, value));
   const port = parsed.port === '' ? undefined : Number(parsed.port);
-  const username = parsed.username === '' ? undefined : decodeURIComponent(parsed.username);
-  const password = parsed.password === '' ? undefined : decodeURIComponent(parsed.password);
+  const username = parsed.username === '' ? undefined : decodeUserinfo(parsed.username, parsed);
+  const password = parsed.password === '' ? undefined : decodeUserinfo(parsed.password, parsed);
   return {
     url: url.trim(),
     display: redactUrl(parsed),
@@ -52,8 +52,21 @@ export function parseEndpoint(url: string): Endpoint {
   };
 }
 
-/** Splits `a,b(c,d),e` on top-level commas only (nested URIs may carry their own lists). */
-function splitTopLevel(list: string): string[] {
+/** A percent-encoded user name or password; a stray `%` (not followed by two hex digits) is refused. */
+function decodeUserinfo(text: string, url: URL): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new InvalidArgumentError(`Endpoint ${JSON.stringify(redactUrl(url))} has a malformed %-escape in its user name or password; write % as %25`);
+  }
+}
+
+/**
+ * Splits `a,b(c,d),e` on top-level commas only (nested URIs may carry their own lists). Unbalanced
+ * parentheses are refused: the list would not split where the user meant, and one endpoint's password
+ * could end up in another's path, which is shown unredacted.
+ */
+function splitTopLevel(list: string, uri: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let start = 0;
@@ -65,14 +78,16 @@ function splitTopLevel(list: string): string[] {
       parts.push(list.slice(start, i));
       start = i + 1;
     }
+    if (depth < 0) break;
   }
+  if (depth !== 0) throw new InvalidArgumentError(`Failover URI ${JSON.stringify(redactUnparsable(uri))} has unbalanced parentheses`);
   parts.push(list.slice(start));
   return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 
 function numberOption(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n)) throw InvalidArgumentError.format(name, `must be a number, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n)) throw InvalidArgumentError.format(name, `must be a number, got ${JSON.stringify(redact(value))}`);
   return n;
 }
 
@@ -85,14 +100,14 @@ function attempts(name: string, value: string): number {
 function booleanOption(name: string, value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
-  throw InvalidArgumentError.format(name, `must be true or false, got ${JSON.stringify(value)}`);
+  throw InvalidArgumentError.format(name, `must be true or false, got ${JSON.stringify(redact(value))}`);
 }
 
 function parseFailoverUri(uri: string): ParsedEndpoints {
   const match = /^failover:(?:\/\/)?(\((.*)\)|([^?]*))(?:\?(.*))?$/is.exec(uri.trim());
   if (!match) throw new InvalidArgumentError(`Failover URI ${JSON.stringify(redactUnparsable(uri))} is malformed`);
   const list = match[2] ?? match[3] ?? '';
-  const endpoints = splitTopLevel(list).map(parseEndpoint);
+  const endpoints = splitTopLevel(list, uri).map(parseEndpoint);
   const failover: FailoverOptions = {};
   let publishTimeoutMs: number | undefined;
   let exponential = true;
@@ -113,8 +128,9 @@ function parseFailoverUri(uri: string): ParsedEndpoints {
         break;
       }
       default:
+        // redact(): a list without parentheses can turn the next endpoint, password and all, into an option name.
         throw new InvalidArgumentError(
-          `Failover URI option "${key}" is not supported; supported: randomize, initialReconnectDelay, ` +
+          `Failover URI option "${redact(key)}" is not supported; supported: randomize, initialReconnectDelay, ` +
             'maxReconnectDelay, useExponentialBackOff, reconnectDelayExponent, maxReconnectAttempts, ' +
             'startupMaxReconnectAttempts, priorityBackup, timeout',
         );

@@ -1,6 +1,6 @@
 import { mqtt } from '../../src/transports/mqtt/index.js';
-import { startActiveMQ } from '../support/brokers.js';
 import { sharedBroker } from '../support/shared-brokers.js';
+import { proxiedOutage, proxiedPair } from './proxied.js';
 import { runConformance } from './suite.js';
 
 runConformance({
@@ -10,14 +10,8 @@ runConformance({
   async broker() {
     return { endpoints: [sharedBroker('activemq').endpoints.mqtt!] };
   },
-  // An ActiveMQ of its own, stopped and started again (same endpoint, KahaDB keeps the MQTT sessions).
-  async outage() {
-    const broker = await startActiveMQ();
-    return {
-      endpoints: [broker.endpoints.mqtt!],
-      down: () => broker.stop(),
-      up: () => broker.start(),
-      dispose: () => broker.dispose(),
-    };
-  },
+  // Through fault proxies in front of the shared ActiveMQ: its MQTT sessions outlive the connections.
+  outage: proxiedOutage(() => sharedBroker('activemq'), 'mqtt'),
+  pair: proxiedPair(() => sharedBroker('activemq'), 'mqtt'),
+  failoverMessages: 2000,
 });

@@ -12,4 +12,6 @@ runConformance({
     return { endpoints: [broker.endpoints['mqtt-ws']!], username: broker.username, password: broker.password };
   },
   outage: proxiedOutage(() => sharedBroker('rabbitmq'), 'mqtt-ws'),
+  pair: proxiedPair(() => sharedBroker('rabbitmq'), 'mqtt-ws'),
+  failoverMessages: 1000,
 });

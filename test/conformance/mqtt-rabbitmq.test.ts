@@ -12,4 +12,6 @@ runConformance({
     return { endpoints: [broker.endpoints.mqtt!], username: broker.username, password: broker.password };
   },
   outage: proxiedOutage(() => sharedBroker('rabbitmq'), 'mqtt'),
+  pair: proxiedPair(() => sharedBroker('rabbitmq'), 'mqtt'),
+  failoverMessages: 2000,
 });

@@ -1,6 +1,6 @@
 /**
- * What the client promises about messages in flight when its connection fails over (API.md "Failover,
- * state and events"), proven on real brokers for each protocol. The client's two endpoints are two fault
+ * What the client promises about messages in flight when its connection fails over (docs/failover.md,
+ * "What is guaranteed, and what proves it"), proven on real brokers for each protocol. The client's two endpoints are two fault
  * proxies in front of the same broker, so each case chooses exactly when the current endpoint dies and
  * when the other one becomes reachable; the messages themselves live in the broker.
  * - Publishes issued while no endpoint answers wait in the buffer and complete after the failover.

@@ -42,8 +42,8 @@ describe.each([
   it('an MQTT publish to a.b reaches a STOMP subscriber of /topic/a.b, text and binary bodies intact', async () => {
     const topic = randomName('m2s');
     const stomp = await stompClient();
-    const { frames } = stomp.collect(`/topic/${topic}`);
-    await sleep(200); // the SUBSCRIBE has no receipt in the raw client
+    const { frames, ready } = stomp.collect(`/topic/${topic}`);
+    await ready;
     const c = await mqttConnection();
     await c.publish(message(topic, TEXT), true);
     await c.publish(message(topic, BINARY), true);

@@ -127,8 +127,8 @@ describe.each(targets)('STOMP message contents on $name', (target) => {
   it("maps persistent, priority and TTL to the broker's headers", async () => {
     const c = await connection();
     const queue = randomName('map');
-    const { frames } = (await raw()).collect(`/queue/${queue}`);
-    await sleep(200);
+    const { frames, ready } = (await raw()).collect(`/queue/${queue}`);
+    await ready;
     const before = Date.now();
     const ttlMs = 60_000;
     await c.publish(message(queue, 'mapped', { kind: 'queue', persistent: true, ttlMs, ...(target.dialect === 'activemq' && { priority: 7 }) }), true);

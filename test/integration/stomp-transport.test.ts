@@ -100,8 +100,8 @@ describe.each(targets)('STOMP transport on $name', (target) => {
     const raw = await rawStomp(target.url(), credentials);
     raws.push(raw);
     const trailing = target.dialect === 'activemq' ? '>' : '#';
-    const { bodies } = raw.collect(`/topic/${root}.${trailing}`);
-    await sleep(200);
+    const { bodies, ready } = raw.collect(`/topic/${root}.${trailing}`);
+    await ready;
     await c.publish(message(`${root}.a.b`, 'deep'), true);
     await eventually(() => expect(bodies).toEqual(['deep']));
   });

@@ -65,17 +65,22 @@ export interface Broker extends BrokerInfo {
   kill(): Promise<void>;
   /** A graceful stop (SIGTERM, up to 30 s), as for a maintenance reboot. */
   stop(): Promise<void>;
-  /** `docker pause`: the broker freezes; its sockets stay open and silent. Only heartbeats can tell. */
-  pause(): Promise<void>;
+  /**
+   * `docker pause`: the broker freezes; its sockets stay open and silent. Only heartbeats can tell.
+   * Resolves with the instant (Date.now() scale) the engine froze it, from its event log: the CLI
+   * returns some 100 ms later, and starts about as long before.
+   */
+  pause(): Promise<number>;
   unpause(): Promise<void>;
   /**
    * `docker network disconnect bridge`. Seen from the host through 127.0.0.1 this is NOT a silent partition:
    * Docker removes the port mapping, so existing connections through it are closed and new ones are refused
    * (like a crash), while the broker itself keeps running and may not notice its clients are gone until its
    * own heartbeat/keepalive timeout (it keeps their sessions). For a silent partition use pause() or the
-   * fault proxy's blackhole().
+   * fault proxy's blackhole(). Resolves with the instant the command started: the sockets close during it,
+   * before the engine logs the disconnect.
    */
-  disconnectNetwork(): Promise<void>;
+  disconnectNetwork(): Promise<number>;
   /**
    * `docker network connect bridge`. Docker re-creates the port mapping with the same fixed host ports
    * (the container may get a new bridge IP, which host clients never see); this resolves once the
@@ -222,6 +227,20 @@ async function docker(...args: string[]): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Runs a docker fault command and returns when it took effect (Date.now() scale), read from the engine's
+ * event log (`docker events`, nanoseconds); the time the command returned when the log has no such event.
+ */
+async function timedFault(command: string[], eventFilters: string[]): Promise<number> {
+  const since = Date.now();
+  await docker(...command);
+  const until = Date.now();
+  const out = await docker('events', '--since', (since / 1000).toFixed(3), '--until', ((until + 1) / 1000).toFixed(3), ...eventFilters, '--format', '{{.TimeNano}}')
+    .catch(() => '');
+  const nanos = out.trim().split('\n').filter(Boolean).pop();
+  return nanos ? Number(BigInt(nanos) / 1_000_000n) : until;
+}
 
 const handedOut = new Set<number>();
 
@@ -448,9 +467,15 @@ function makeBroker(id: string, name: string, info: BrokerInfo, readyLog: RegExp
     containerName: name,
     kill: async () => void (await docker('kill', '--signal', 'KILL', id)),
     stop: async () => void (await docker('stop', '--time', '30', id)),
-    pause: async () => void (await docker('pause', id)),
+    pause: () => timedFault(['pause', id], ['--filter', `container=${id}`, '--filter', 'event=pause']),
     unpause: async () => void (await docker('unpause', id)),
-    disconnectNetwork: async () => void (await docker('network', 'disconnect', 'bridge', id)),
+    // The engine logs the disconnect once it is done, after the port mapping (and the sockets through it)
+    // are gone: the fault takes effect during the command, so it is timed from its start.
+    disconnectNetwork: async () => {
+      const since = Date.now();
+      await docker('network', 'disconnect', 'bridge', id);
+      return since;
+    },
     reconnectNetwork: async () => {
       await docker('network', 'connect', 'bridge', id);
       if (protocolCheck) await waitUntilAnswers(info, 30_000);

@@ -23,6 +23,13 @@
  * - cutAfter(n): close each connection (both sides) once it has forwarded `n` more bytes, counted over both
  *                directions from this call on; the chunk crossing the limit is forwarded only up to it.
  *                Good for "the connection died in the middle of a frame".
+ * - inject(bytes):   append `bytes` to the next chunk the server sends each open connection (one write, so the
+ *                    client gets whole frames and then the injected bytes in the same read). A hostile peer.
+ * - trickle(bytes, everyMs): hold everything the server sends, and instead write `bytes` to each open
+ *                    connection one byte every `everyMs` (a slowloris peer). pass() ends it.
+ * - flood(chunk):    hold everything the server sends, and instead write `chunk` to each open connection again
+ *                    and again, as fast as the client reads, until it hangs up (a peer streaming a frame that
+ *                    never ends). pass() ends it.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -39,6 +46,9 @@ export interface FaultProxy {
   reset(): void;
   delay(ms: number): void;
   cutAfter(bytes: number): void;
+  inject(bytes: Uint8Array): void;
+  trickle(bytes: Uint8Array, everyMs: number): void;
+  flood(chunk: Uint8Array): void;
   /** Connections currently open through the proxy (client side). */
   readonly connections: number;
   close(): Promise<void>;
@@ -56,6 +66,10 @@ interface Link {
   queues: { up: Promise<void>; down: Promise<void> };
   /** One side went away during a blackhole: the other side learns it (by RST) only when the partition heals. */
   broken: boolean;
+  /** Bytes to append to the next chunk down (inject()). */
+  injection: Uint8Array | undefined;
+  /** trickle() or flood(): the server's bytes are held, and this stops what is written instead. */
+  hostile: (() => void) | undefined;
 }
 
 export async function startFaultProxy(targetHost: string, targetPort: number, options: { host?: string; port?: number } = {}): Promise<FaultProxy> {
@@ -68,6 +82,7 @@ export async function startFaultProxy(targetHost: string, targetPort: number, op
 
   const destroy = (link: Link, rst = false) => {
     links.delete(link);
+    link.hostile?.();
     for (const socket of [link.client, link.upstream]) {
       if (!socket || socket.destroyed) continue;
       if (rst) socket.resetAndDestroy();
@@ -78,7 +93,12 @@ export async function startFaultProxy(targetHost: string, targetPort: number, op
   /** Forwards one chunk from `from` to `to` (in order, after the delay, within the cut budget). */
   const forward = (link: Link, direction: 'up' | 'down', chunk: Buffer) => {
     const to = direction === 'up' ? link.upstream : link.client;
+    if (direction === 'down' && link.hostile) return;
     let data = chunk;
+    if (direction === 'down' && link.injection) {
+      data = Buffer.concat([chunk, link.injection]);
+      link.injection = undefined;
+    }
     let cut = false;
     if (data.length >= link.budget) {
       data = data.subarray(0, link.budget);
@@ -133,7 +153,10 @@ export async function startFaultProxy(targetHost: string, targetPort: number, op
       return;
     }
     client.setNoDelay(true);
-    const link: Link = { client, upstream: undefined, budget: cutBudget, queues: { up: Promise.resolve(), down: Promise.resolve() }, broken: false };
+    const link: Link = {
+      client, upstream: undefined, budget: cutBudget, queues: { up: Promise.resolve(), down: Promise.resolve() }, broken: false,
+      injection: undefined, hostile: undefined,
+    };
     links.add(link);
     client.on('data', (chunk: Buffer) => forward(link, 'up', chunk));
     client.on('end', () => link.upstream?.end());
@@ -181,6 +204,8 @@ export async function startFaultProxy(targetHost: string, targetPort: number, op
       cutBudget = Infinity;
       for (const link of [...links]) {
         link.budget = Infinity;
+        link.hostile?.();
+        link.hostile = undefined;
         flow(link);
       }
       return ensureListening();
@@ -207,6 +232,33 @@ export async function startFaultProxy(targetHost: string, targetPort: number, op
     cutAfter(bytes) {
       cutBudget = bytes;
       for (const link of links) link.budget = bytes;
+    },
+    inject(bytes) {
+      for (const link of links) link.injection = bytes;
+    },
+    trickle(bytes, everyMs) {
+      for (const link of links) {
+        let at = 0;
+        const timer = setInterval(() => {
+          if (at < bytes.length && !link.client.destroyed) link.client.write(bytes.subarray(at, ++at));
+        }, everyMs);
+        link.hostile = () => clearInterval(timer);
+      }
+    },
+    flood(chunk) {
+      for (const link of links) {
+        let stopped = false;
+        const pump = () => {
+          // write() returns false once the kernel buffer is full: go on when the client has read it ('drain').
+          while (!stopped && !link.client.destroyed && link.client.write(chunk));
+        };
+        link.client.on('drain', pump);
+        link.hostile = () => {
+          stopped = true;
+          link.client.off('drain', pump);
+        };
+        pump();
+      }
     },
     get connections() {
       return links.size;

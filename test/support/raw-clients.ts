@@ -14,10 +14,15 @@ export async function rawMqtt(url: string, options: mqtt.IClientOptions = {}): P
 
 export interface RawStomp {
   client: StompClient;
-  /** Subscribes and collects message bodies as text. */
-  collect(destination: string, headers?: Record<string, string>): { bodies: string[]; frames: IMessage[] };
+  /**
+   * Subscribes and collects message bodies as text. `ready` resolves when the broker answers the
+   * SUBSCRIBE's receipt: from then on the subscription exists (no sleeping and hoping).
+   */
+  collect(destination: string, headers?: Record<string, string>): { bodies: string[]; frames: IMessage[]; ready: Promise<void> };
   close(): Promise<void>;
 }
+
+let subscriptions = 0;
 
 export async function rawStomp(url: string, credentials?: { login: string; passcode: string }): Promise<RawStomp> {
   const parsed = new URL(url);
@@ -40,11 +45,13 @@ export async function rawStomp(url: string, credentials?: { login: string; passc
     collect(destination, headers) {
       const bodies: string[] = [];
       const frames: IMessage[] = [];
+      const receipt = `sub-${++subscriptions}`;
+      const ready = new Promise<void>((resolve) => client.watchForReceipt(receipt, () => resolve()));
       client.subscribe(destination, (frame) => {
         frames.push(frame);
         bodies.push(frame.body);
-      }, headers);
-      return { bodies, frames };
+      }, { ...headers, receipt });
+      return { bodies, frames, ready };
     },
     close: () => client.deactivate(),
   };

@@ -14,8 +14,10 @@ describe('startup', () => {
     await refusing.start();
     refusing.refuseConnections();
     const attempts: string[] = [];
+    const transport = memory();
+    const counting = { ...transport, open: (...args: Parameters<typeof transport.open>) => (attempts.push(args[0].display), transport.open(...args)) };
     const error = await connect({
-      transport: memory(),
+      transport: counting,
       endpoints: ['memory://app:hunter2@missing', 'memory://app:hunter2@refusing'],
       failover: { startupMaxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
     }).catch((e: unknown) => e);
@@ -27,7 +29,10 @@ describe('startup', () => {
     expect(failure.message).toMatch(/connections are refused/);
     expect(failure.failures.map((f) => f.endpoint)).toEqual(['memory://app:***@missing', 'memory://app:***@refusing']);
     expect(JSON.stringify(failure) + failure.message + failure.stack).not.toContain('hunter2');
-    void attempts;
+    // startupMaxAttempts counts passes over the list: 3 passes × 2 endpoints, then no more.
+    expect(attempts).toEqual(Array.from({ length: 3 }, () => ['memory://app:***@missing', 'memory://app:***@refusing']).flat());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(attempts).toHaveLength(6);
   });
 
   it('gives up on wrong credentials at once instead of retrying in a loop', async () => {

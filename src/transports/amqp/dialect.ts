@@ -96,6 +96,17 @@ function rabbitQueue(name: string): Terminus {
 }
 
 const ADDRESS_PREFIX = /^(?:queue:\/\/|topic:\/\/|\/queues?\/|\/topic\/|\/exchanges?\/amq\.topic\/)(.*)$/;
+/** RabbitMQ 4's v2 addresses percent-encode the name (see target()); the other forms carry it as it is. */
+const PERCENT_ENCODED = /^\/(?:queues|exchanges\/amq\.topic)\/.*%/;
+
+/** A `%` that starts no valid escape (a peer's address is not ours to trust) leaves the text as it came. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
 
 /**
  * The unified name of a received message: its `to` when an AMQP producer set it; else the routing key
@@ -105,7 +116,7 @@ const ADDRESS_PREFIX = /^(?:queue:\/\/|topic:\/\/|\/queues?\/|\/topic\/|\/exchan
 export function destinationOf(to: string | undefined, subject: string | undefined, routingKey: unknown, subscribed: string): string {
   if (to) {
     const match = ADDRESS_PREFIX.exec(to);
-    if (match) return match[1]!.includes('%') ? decodeURIComponent(match[1]!) : match[1]!;
+    if (match) return PERCENT_ENCODED.test(to) ? percentDecoded(match[1]!) : match[1]!;
   }
   if (subject) return subject;
   if (typeof routingKey === 'string' && routingKey !== '') return routingKey;

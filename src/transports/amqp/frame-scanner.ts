@@ -32,6 +32,8 @@ export class FrameScanner {
   #partialLength = 0;
   #greeted = false;
   #safeLength = 0;
+  /** Whole frames and protocol headers scanned so far (signs of life, see core/liveness.ts). */
+  framesCompleted = 0;
 
   constructor(limit: number) {
     this.#limit = limit;
@@ -61,6 +63,7 @@ export class FrameScanner {
         const skip = Math.min(this.#remaining, length - at);
         this.#remaining -= skip;
         at += skip;
+        if (this.#remaining === 0) this.framesCompleted++;
         continue;
       }
       if (!this.#greeted && this.#partialLength === 0 && chunk[at] !== A) {
@@ -93,6 +96,7 @@ export class FrameScanner {
         return { kind: 'version', protocolId, version: `${major}.${minor}.${revision}` };
       }
       this.#greeted = true;
+      this.framesCompleted++;
       return undefined;
     }
     if (!this.#greeted) return { kind: 'not-amqp', firstByte: bytes[at]! };
@@ -100,6 +104,8 @@ export class FrameScanner {
     if (size > this.#limit) return { kind: 'too-large', size };
     if (size < HEADER_BYTES) return { kind: 'malformed', size };
     this.#remaining = size - HEADER_BYTES;
+    // An empty frame (§2.4.5: the heartbeat) is whole with its header.
+    if (this.#remaining === 0) this.framesCompleted++;
     return undefined;
   }
 }

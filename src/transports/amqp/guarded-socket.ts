@@ -6,10 +6,12 @@
  * On the way it
  * - scans frames (./frame-scanner.ts): an oversized frame, or a peer that does not speak AMQP 1.0,
  *   fails the connection at once with a clear error instead of rhea's buffering or protocol-header message;
- * - watches for silence: when the broker sends nothing for `deadAfterMs` (it owes us a frame every
- *   half idle-time-out, AMQP 1.0 §2.4.5), the socket is destroyed and rhea reports the loss.
+ * - watches for silence: when the broker gives no sign of life for `deadAfterMs` (it owes us a frame
+ *   every half idle-time-out, AMQP 1.0 §2.4.5; a frame trickled byte by byte is no sign, see
+ *   core/liveness.ts), the socket is destroyed and rhea reports the loss.
  */
 import type { UnifiedMqError } from '../../core/errors.js';
+import { Liveness } from '../../core/liveness.js';
 import type { Endpoint } from '../../core/transport.js';
 import { FrameScanner } from './frame-scanner.js';
 import { closedBeforeHeader, silenceError, violationError } from './translate.js';
@@ -43,7 +45,7 @@ export class GuardedSocket implements SocketEvents {
   #onEnd: Handler | undefined;
   #failure: UnifiedMqError | undefined;
   #finished = false;
-  #lastRead = 0;
+  #liveness = new Liveness();
   #watchdog: ReturnType<typeof setInterval> | undefined;
 
   constructor(endpoint: Endpoint, maxFrameBytes: number) {
@@ -102,8 +104,8 @@ export class GuardedSocket implements SocketEvents {
 
   data(chunk: Uint8Array): void {
     if (this.#finished) return;
-    this.#lastRead = Date.now();
     const violation = this.#scanner.scan(chunk);
+    this.#liveness.note(this.#scanner.framesCompleted, chunk.length);
     if (violation) {
       // The frames before the offending one are whole: rhea may have them.
       const safe = this.#scanner.safeLength;
@@ -151,9 +153,9 @@ export class GuardedSocket implements SocketEvents {
    */
   watch(deadAfterMs: number, heartbeatMs: number): void {
     this.#stopWatchdog();
-    this.#lastRead = Date.now();
+    this.#liveness = new Liveness();
     this.#watchdog = setInterval(() => {
-      const silentMs = Date.now() - this.#lastRead;
+      const silentMs = Date.now() - this.#liveness.lastHeardAt;
       if (silentMs >= deadAfterMs) this.fail(silenceError(this.#endpoint, silentMs, heartbeatMs));
     }, Math.max(10, Math.floor(deadAfterMs / 4)));
     (this.#watchdog as { unref?: () => void }).unref?.();

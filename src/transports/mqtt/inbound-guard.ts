@@ -3,16 +3,17 @@
  * WebSocket; see ./socket.node.ts and ./socket.ts). It
  * - scans MQTT fixed headers (./packet-scanner.ts): a packet over the size cap, or a peer that does not
  *   speak MQTT, fails the connection before mqtt.js buffers anything;
- * - records when the broker was last heard from, for the keep-alive watchdog (./keep-alive.ts);
+ * - records when the broker was last heard from (a whole packet, or steady progress in one: see
+ *   core/liveness.ts), for the keep-alive watchdog (./keep-alive.ts);
  * - keeps the reason it failed the connection, so that the connection reports that reason rather than
  *   the bare "connection closed" that mqtt.js sees next.
  */
 import type { UnifiedMqError } from '../../core/errors.js';
+import { Liveness } from '../../core/liveness.js';
 import { PacketScanner } from './packet-scanner.js';
 
 export class InboundGuard {
-  /** Date.now() when bytes last arrived. */
-  lastHeardAt = Date.now();
+  readonly #liveness = new Liveness();
   /** Whether the broker has sent anything at all (a peer that closes before a byte refused the connection). */
   heard = false;
   readonly #scanner: PacketScanner;
@@ -22,6 +23,11 @@ export class InboundGuard {
 
   constructor(maxPacketBytes: number, where: string) {
     this.#scanner = new PacketScanner(maxPacketBytes, where);
+  }
+
+  /** Date.now() when the broker last gave a sign of life. */
+  get lastHeardAt(): number {
+    return this.#liveness.lastHeardAt;
   }
 
   /** Why the guard failed the connection, if it did. */
@@ -49,9 +55,9 @@ export class InboundGuard {
    */
   admit(chunk: Uint8Array, pass: (bytes: Uint8Array) => void): void {
     if (this.#failure) return;
-    this.lastHeardAt = Date.now();
     this.heard = true;
     const violation = this.#scanner.scan(chunk);
+    this.#liveness.note(this.#scanner.framesCompleted, chunk.length);
     if (!violation) {
       pass(chunk);
       return;

@@ -31,6 +31,8 @@ export class PacketScanner {
   #lengthBytes = 0;
   #bodyRemaining = 0;
   #safeLength = 0;
+  /** Whole packets scanned so far (signs of life, see core/liveness.ts). */
+  framesCompleted = 0;
 
   /** `where` names the peer in errors (the endpoint's display form). */
   constructor(maxPacketBytes: number, where: string) {
@@ -84,13 +86,17 @@ export class PacketScanner {
           }
           this.#bodyRemaining = this.#length;
           this.#state = this.#length === 0 ? 'type' : 'body';
+          if (this.#length === 0) this.framesCompleted++;
           break;
         }
         case 'body': {
           const take = Math.min(this.#bodyRemaining, length - i);
           this.#bodyRemaining -= take;
           i += take;
-          if (this.#bodyRemaining === 0) this.#state = 'type';
+          if (this.#bodyRemaining === 0) {
+            this.#state = 'type';
+            this.framesCompleted++;
+          }
           break;
         }
       }

@@ -54,6 +54,9 @@ const NUL = 0;
 const HEARTBEAT = new Uint8Array([LF]);
 const EMPTY = new Uint8Array(0);
 
+/** What a server may send (STOMP 1.2 §Server Frames). Anything else means the peer is not a STOMP server. */
+const SERVER_COMMANDS = new Set(['CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR']);
+
 /**
  * `between` frames (EOL heart-beats and stray NULs are skipped), in the `head` (command line and headers,
  * up to the empty line), in a `fixed-body` of known length (plus its NUL), or in a `nul-body` that ends at
@@ -88,6 +91,8 @@ export class FrameScanner {
   /** In the current chunk: where the bytes not yet passed on to stompjs start, or -1. */
   #passFrom = -1;
   #passedOn = false;
+  /** Whole frames and heart-beat EOLs scanned so far (signs of life, see core/liveness.ts). */
+  framesCompleted = 0;
 
   constructor(limits: ScannerLimits, sink: FrameSink) {
     this.#limits = limits;
@@ -111,6 +116,7 @@ export class FrameScanner {
         case 'between': {
           const byte = chunk[i]!;
           if (byte === LF || byte === CR || byte === NUL) {
+            if (byte === LF) this.framesCompleted++; // a heart-beat
             i++;
             break;
           }
@@ -203,6 +209,10 @@ export class FrameScanner {
     this.#head = [];
     this.#headBytes = 0;
     const { command, headers, contentLength } = this.#decodeHead(bytes);
+    if (!SERVER_COMMANDS.has(command)) {
+      const shown = JSON.stringify(command.length > 40 ? `${command.slice(0, 40)}…` : command);
+      return new ConnectionError(`The broker sent a frame with the command ${shown}, which no STOMP server sends: is this a STOMP port?`);
+    }
     if (command === 'CONNECTED' && headers.version !== undefined) this.version = headers.version.trim();
     this.#claimed = this.#sink.claims(command, headers);
     if (this.#claimed) {
@@ -279,6 +289,7 @@ export class FrameScanner {
   /** The current frame ends in this chunk: its body (if claimed and held here) is [bodyFrom, bodyEnd). */
   #complete(chunk: Uint8Array, bodyFrom: number, bodyEnd: number): void {
     this.#state = 'between';
+    this.framesCompleted++;
     if (!this.#claimed) return;
     this.#claimed = false;
     let body: Uint8Array;

@@ -7,6 +7,7 @@
  */
 import type { IStompSocket, IStompSocketMessageEvent } from '@stomp/stompjs';
 import type { UnifiedMqError } from '../../core/errors.js';
+import { Liveness } from '../../core/liveness.js';
 import { FrameScanner, type FrameHeaders, type ScannedFrame, type ScannerLimits } from './frame-scanner.js';
 
 /** The frames the connection reads itself; until it is set (during the handshake) stompjs reads all. */
@@ -25,8 +26,11 @@ type Handler = ((event?: any) => any) | null | undefined;
 export class GuardedSocket implements IStompSocket {
   readonly scanner: FrameScanner;
   frames: FrameHandler | undefined;
-  /** Date.now() of the last bytes received (any bytes: frames or heart-beats). */
-  lastActivityAt = Date.now();
+  readonly #liveness = new Liveness();
+  /** Date.now() of the last sign of life: a whole frame or heart-beat, or steady progress in a frame (core/liveness.ts). */
+  get lastActivityAt(): number {
+    return this.#liveness.lastHeardAt;
+  }
   /** Whether the broker has sent anything at all (a peer that closes before a byte refused the connection). */
   heard = false;
   /** Called once when inbound bytes break a limit; the socket is discarded right after. */
@@ -105,7 +109,6 @@ export class GuardedSocket implements IStompSocket {
 
   #receive(data: unknown): void {
     if (this.#discarded) return;
-    this.lastActivityAt = Date.now();
     this.heard = true;
     // A plain Uint8Array over the read (a Node Buffer is a subclass): the bodies cut from it are views of
     // it, and users get Uint8Array bodies on every platform.
@@ -116,6 +119,7 @@ export class GuardedSocket implements IStompSocket {
           ? new Uint8Array(data)
           : new Uint8Array((data as Uint8Array).buffer, (data as Uint8Array).byteOffset, (data as Uint8Array).byteLength);
     const violation = this.scanner.scan(bytes);
+    this.#liveness.note(this.scanner.framesCompleted, bytes.length);
     if (violation) {
       // Report the reason first: the close that terminate() triggers would otherwise be taken for it.
       if (!this.#discarded) this.onViolation?.(violation);
