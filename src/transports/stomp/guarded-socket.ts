@@ -19,6 +19,12 @@ export class GuardedSocket implements IStompSocket {
   readonly scanner: FrameScanner;
   /** Date.now() of the last bytes received (any bytes: frames or heart-beats). */
   lastActivityAt = Date.now();
+  /**
+   * True once a message arrived as a string: the broker sends text frames (RabbitMQ Web-STOMP's default
+   * `web_stomp.ws_frame = text`) and the platform decodes them, so it refuses a body that is not valid UTF-8
+   * (browsers). The Node socket (socket.node.ts) hands over bytes for both kinds, and never sets this.
+   */
+  textFrames = false;
   /** Called once when inbound bytes break a limit; the socket is discarded right after. */
   onViolation: ((error: UnifiedMqError) => void) | undefined;
 
@@ -90,6 +96,7 @@ export class GuardedSocket implements IStompSocket {
   #receive(data: unknown): void {
     if (this.#discarded) return;
     this.lastActivityAt = Date.now();
+    if (typeof data === 'string') this.textFrames = true;
     const bytes = typeof data === 'string' ? encoder.encode(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : (data as Uint8Array);
     const violation = this.scanner.scan(bytes);
     if (violation) {
