@@ -258,7 +258,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const endpoint = epoch.connection.endpoint;
     this.#options.logger?.warn?.('connection lost', { endpoint: endpoint.display, error: error.message });
     this.emit('disconnected', { endpoint: endpoint.display, error });
-    const poisoned = this.#deliveryFaults.lost(error);
+    const poisoned = this.#deliveryFaults.lost(error, epoch.delivered === true);
     if (poisoned) {
       this.#fail(poisoned);
       return;

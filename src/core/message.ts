@@ -14,6 +14,8 @@ import { UnsupportedError } from './errors.js';
 export interface ConnectionEpoch {
   readonly connection: TransportConnection;
   alive: boolean;
+  /** Set once a message reached a subscription on it (see ./delivery-faults.ts). */
+  delivered?: boolean;
 }
 
 const NOT_DECODED: unique symbol = Symbol('not decoded');

@@ -66,6 +66,7 @@ export class SubscriptionEntry implements SettleListener {
     // Established on an earlier connection: this one is a restore after a failover.
     if (this.current) this.#recent.failedOver();
     return (delivery) => {
+      epoch.delivered = true;
       if (this.cancelled) return;
       const repeat = this.#recent.receive(delivery.destination, delivery.bytes);
       const sink = this.sink;
