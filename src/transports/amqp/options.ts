@@ -20,9 +20,9 @@ export interface AmqpTransportOptions {
   /**
    * How bodies go on the wire. `'data'` (default): one data section (§3.2.6), the bytes as they are, which
    * every protocol reads back intact (RabbitMQ hands a data section to STOMP and MQTT consumers unchanged).
-   * `'value'`: text (`text/*`) as an amqp-value string, and JSON (`application/json`) as an amqp-value map,
-   * list or scalar (§3.2.8), the way qpid-proton and JMS clients send them, so that those read a string
-   * or a map; bytes still go as a data section. STOMP and MQTT consumers on RabbitMQ 3.x would then read
+   * `'value'`: text (`text/*`) as an amqp-value string, and JSON (`application/json`) as an amqp-value map
+   * or scalar (§3.2.8), an array as an amqp-sequence (§3.2.7), the way qpid-proton and JMS clients send
+   * them, so that those read a string, a map or a list; bytes still go as a data section. STOMP and MQTT consumers on RabbitMQ 3.x would then read
    * the AMQP encoding of the value, so use it where the consumers are AMQP clients.
    */
   bodySection?: BodySection;

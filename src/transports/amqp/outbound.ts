@@ -32,14 +32,21 @@ function dataBody(bytes: Uint8Array): unknown {
   return rheaMessage.data_section(bytes as Buffer);
 }
 
-/** Text as an amqp-value string, JSON as the value it holds (a map, list or scalar); anything else as data. */
+/**
+ * Text as an amqp-value string, JSON as the value it holds (a map or scalar; an array as an amqp-sequence,
+ * see below); anything else as data.
+ */
 function valueBody(message: OutgoingMessage): unknown {
   const base = message.contentType?.split(';', 1)[0]!.trim().toLowerCase();
   if (base === undefined) return dataBody(message.bytes);
   if (base.startsWith('text/')) return fromUtf8(message.bytes);
   if (base === JSON_CONTENT_TYPE || base.endsWith('+json')) {
     try {
-      return JSON.parse(fromUtf8(message.bytes)) as unknown;
+      const value = JSON.parse(fromUtf8(message.bytes)) as unknown;
+      // RabbitMQ 3.10's AMQP 1.0 plugin closes the connection on an amqp-value list of two or more elements
+      // (its session crashes; measured with qpid-proton too), but takes the same list as an amqp-sequence
+      // (§3.2.7), which other clients read as a list as well.
+      return Array.isArray(value) ? rheaMessage.sequence_section(value) : value;
     } catch {
       return dataBody(message.bytes); // labelled JSON but not JSON: the bytes as they are
     }
