@@ -129,7 +129,8 @@ fi
 tar -C "$BASE" --exclude=./.complete -c . \
   | docker import --change 'ENTRYPOINT ["/usr/local/bin/umq-broker"]' --change "LABEL umq.activemq.amqp=$ACTIVEMQ_AMQP" \
       --message "unified-mq test brokers, recipe $RECIPE_HASH" - "$IMAGE" >/dev/null
-# Images of older recipes only take disk space (one still used by a container stays; rmi refuses it).
-docker images --format '{{.Repository}}:{{.Tag}}' "$NAME" | grep -vx "$IMAGE" | xargs -r docker rmi >/dev/null 2>&1 || true
+# Images of older recipes only take disk space (one still used by a container stays; rmi refuses it). Only
+# those a day old go: another checkout on the same engine (a branch with another recipe) may be using a newer one.
+docker images --filter until=24h --format '{{.Repository}}:{{.Tag}}' "$NAME" | grep -vx "$IMAGE" | xargs -r docker rmi >/dev/null 2>&1 || true
 log "built $IMAGE in $(($(date +%s) - started)) s"
 echo "$IMAGE"

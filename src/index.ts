@@ -19,6 +19,7 @@ export {
   ClosedError,
   RejectedError,
   InvalidArgumentError,
+  DecodeError,
   isUnifiedMqError,
 } from './core/errors.js';
 export type { ErrorCode, EndpointFailure } from './core/errors.js';

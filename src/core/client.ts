@@ -13,6 +13,7 @@ import {
   UnifiedMqError,
   UnsupportedError,
 } from './errors.js';
+import { DeliveryFaults } from './delivery-faults.js';
 import { validateName } from './destination.js';
 import { walkEndpoints } from './failover.js';
 import type { ConnectionEpoch } from './message.js';
@@ -60,6 +61,7 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #platform: Platform;
   readonly #publisher: Publisher;
   readonly #subscriptions: Subscriptions;
+  readonly #deliveryFaults = new DeliveryFaults();
   readonly #shutdown = new AbortController();
   #state: ClientState = 'connecting';
   #epoch: ConnectionEpoch | undefined;
@@ -261,6 +263,11 @@ export class Client extends EventEmitter<ClientEvents> {
     const endpoint = epoch.connection.endpoint;
     this.#options.logger?.warn?.('connection lost', { endpoint: endpoint.display, error: error.message });
     this.emit('disconnected', { endpoint: endpoint.display, error });
+    const poisoned = this.#deliveryFaults.lost(error, epoch.delivered === true);
+    if (poisoned) {
+      this.#fail(poisoned);
+      return;
+    }
     // While connecting or restoring, the loop in progress notices the dead epoch and walks on.
     if (this.#state !== 'connected') return;
     this.#setState('reconnecting');

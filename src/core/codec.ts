@@ -2,6 +2,7 @@
  * The default body codec: a Uint8Array is sent as is, a string as UTF-8, anything else as JSON with
  * `application/json`. Decoding follows the content type, and is done lazily by `Message.body`.
  */
+import { DecodeError } from './errors.js';
 import type { Codec } from './types.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
@@ -16,6 +17,20 @@ export function utf8(text: string): Uint8Array {
 
 export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
+}
+
+/** JSON.parse of UTF-8 bytes; bad JSON is a DecodeError that says so, never a bare SyntaxError. */
+export function parseJson(bytes: Uint8Array, contentType: string | undefined): unknown {
+  const text = decoder.decode(bytes);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const start = text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}…` : JSON.stringify(text);
+    throw new DecodeError(
+      `The message body is not JSON (${bytes.byteLength} bytes${contentType ? `, content type ${contentType}` : ''}, starting ${start}): ${(error as Error).message}; read it with msg.text() or msg.bytes`,
+      { cause: error },
+    );
+  }
 }
 
 function isJson(contentType: string): boolean {
@@ -33,7 +48,7 @@ export const defaultCodec: Codec = {
   },
   decode(bytes, contentType) {
     if (contentType === undefined) return bytes;
-    if (isJson(contentType)) return JSON.parse(decoder.decode(bytes));
+    if (isJson(contentType)) return parseJson(bytes, contentType);
     if (contentType.startsWith('text/')) return decoder.decode(bytes);
     return bytes;
   },

@@ -13,22 +13,33 @@ export type ErrorCode =
   | 'BUFFER_OVERFLOW'
   | 'CLOSED'
   | 'REJECTED'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'DECODE';
 
 export interface UnifiedMqErrorOptions extends ErrorOptions {
   /** True when the same operation may succeed on another connection or after a failover. */
   retryable?: boolean;
+  /**
+   * True when the connection was lost over one message the broker delivered: an inbound frame the
+   * platform or the client's limits refused (a WebSocket closed with 1007 over a binary body in a text
+   * frame, a frame over maxFrameBytes). The broker hands a queued message out again on the next
+   * connection, so the core counts these losses (see ./delivery-faults.ts) rather than loop for ever.
+   */
+  deliveryFault?: boolean;
 }
 
 export class UnifiedMqError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
+  /** See {@link UnifiedMqErrorOptions.deliveryFault}. */
+  readonly deliveryFault: boolean;
 
   constructor(code: ErrorCode, message: string, options?: UnifiedMqErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.retryable = options?.retryable ?? false;
+    this.deliveryFault = options?.deliveryFault ?? false;
   }
 }
 
@@ -137,6 +148,13 @@ export class InvalidArgumentError extends UnifiedMqError {
 
   static format(property: string, message: string): InvalidArgumentError {
     return new InvalidArgumentError(`Option "${property}" ${message}`);
+  }
+}
+
+/** A body could not be decoded as asked (`msg.json()` on bytes that are not JSON, `body` of a bad JSON message). */
+export class DecodeError extends UnifiedMqError {
+  constructor(message: string, options?: UnifiedMqErrorOptions) {
+    super('DECODE', message, { ...options, retryable: false });
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Delivery, TransportConnection } from './transport.js';
 import type { Codec, Headers, Message, NackOptions } from './types.js';
+import { fromUtf8, parseJson } from './codec.js';
 import { UnsupportedError } from './errors.js';
 
 /**
@@ -13,9 +14,17 @@ import { UnsupportedError } from './errors.js';
 export interface ConnectionEpoch {
   readonly connection: TransportConnection;
   alive: boolean;
+  /** Set once a message reached a subscription on it (see ./delivery-faults.ts). */
+  delivered?: boolean;
 }
 
 const NOT_DECODED: unique symbol = Symbol('not decoded');
+
+/** How a subscription decodes bodies: its client's codec, and the content type assumed when a message carries none. */
+export interface BodyDecoding {
+  readonly codec: Codec;
+  readonly contentType: string | undefined;
+}
 
 /** Told when a message is settled (the subscription's prefetch window opens again). */
 export interface SettleListener {
@@ -27,22 +36,32 @@ export class ReceivedMessage<T = unknown> implements Message<T> {
   #settled = false;
   readonly #delivery: Delivery;
   readonly #epoch: ConnectionEpoch;
-  readonly #codec: Codec;
+  readonly #decoding: BodyDecoding;
   readonly #listener: SettleListener | undefined;
   readonly #repeat: boolean;
 
   /** `repeat`: the client saw these bytes on this destination just before a failover (./recent-deliveries.ts). */
-  constructor(delivery: Delivery, epoch: ConnectionEpoch, codec: Codec, listener?: SettleListener, repeat = false) {
+  constructor(delivery: Delivery, epoch: ConnectionEpoch, decoding: BodyDecoding, listener?: SettleListener, repeat = false) {
     this.#delivery = delivery;
     this.#epoch = epoch;
-    this.#codec = codec;
+    this.#decoding = decoding;
     this.#listener = listener;
     this.#repeat = repeat;
   }
 
   get body(): T {
-    if (this.#body === NOT_DECODED) this.#body = this.#codec.decode(this.#delivery.bytes, this.#delivery.contentType);
+    if (this.#body === NOT_DECODED) {
+      const delivery = this.#delivery;
+      // A protocol with typed bodies (AMQP amqp-value) has decoded it already.
+      this.#body = 'body' in delivery ? delivery.body : this.#decoding.codec.decode(delivery.bytes, delivery.contentType ?? this.#decoding.contentType);
+    }
     return this.#body as T;
+  }
+  text(): string {
+    return fromUtf8(this.#delivery.bytes);
+  }
+  json<U = unknown>(): U {
+    return parseJson(this.#delivery.bytes, this.#delivery.contentType) as U;
   }
   get bytes(): Uint8Array { return this.#delivery.bytes; }
   get destination(): string { return this.#delivery.destination; }

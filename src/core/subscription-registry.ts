@@ -3,7 +3,7 @@
  * client re-establishes every entry on the new connection (`restore`). Each entry also dispatches its
  * deliveries to the user's handler, at most `concurrency` at a time, in the broker's order.
  */
-import type { ConnectionEpoch, SettleListener } from './message.js';
+import type { BodyDecoding, ConnectionEpoch, SettleListener } from './message.js';
 import { ReceivedMessage } from './message.js';
 import type { MessageQueue } from './message-stream.js';
 import type { Delivery, DestinationKind, SubscriptionRequest, TransportSubscription } from './transport.js';
@@ -19,6 +19,8 @@ export interface EntryOptions {
   prefetch: number;
   durable: string | undefined;
   concurrency: number;
+  /** Decodes `body` when a message carries no content type. */
+  contentType: string | undefined;
 }
 
 export type Sink<T = unknown> = { handler: MessageHandler<T> } | { queue: MessageQueue<T> };
@@ -41,13 +43,13 @@ export class SubscriptionEntry implements SettleListener {
   #unsettled = 0;
   /** What arrived last, to flag repeats after a failover that the broker does not mark (./recent-deliveries.ts). */
   readonly #recent = new RecentDeliveries();
-  readonly #codec: Codec;
+  readonly #decoding: BodyDecoding;
   readonly #onError: (error: UnifiedMqError) => void;
 
   constructor(id: string, options: EntryOptions, sink: Sink, codec: Codec, onError: (error: UnifiedMqError) => void) {
     this.options = options;
     this.sink = sink;
-    this.#codec = codec;
+    this.#decoding = { codec, contentType: options.contentType };
     this.#onError = onError;
     this.request = {
       id,
@@ -64,14 +66,15 @@ export class SubscriptionEntry implements SettleListener {
     // Established on an earlier connection: this one is a restore after a failover.
     if (this.current) this.#recent.failedOver();
     return (delivery) => {
+      epoch.delivered = true;
       if (this.cancelled) return;
       const repeat = this.#recent.receive(delivery.destination, delivery.bytes);
       const sink = this.sink;
       if ('queue' in sink) {
-        sink.queue.push(new ReceivedMessage(delivery, epoch, this.#codec, undefined, repeat));
+        sink.queue.push(new ReceivedMessage(delivery, epoch, this.#decoding, undefined, repeat));
         return;
       }
-      const message = new ReceivedMessage(delivery, epoch, this.#codec, this, repeat);
+      const message = new ReceivedMessage(delivery, epoch, this.#decoding, this, repeat);
       if (this.#running < this.options.concurrency && this.#unsettled < this.options.prefetch) this.#run(sink.handler, message);
       else this.#backlog.push(message);
     };

@@ -137,7 +137,7 @@ export class Subscriptions {
     if (ack !== 'auto' && ack !== 'manual') throw InvalidArgumentError.format('ack', `must be 'auto' or 'manual'`);
     const entry = new SubscriptionEntry(
       this.#registry.nextId(kind === 'topic' ? 'sub' : 'con'),
-      { kind, destination: pattern, ack, prefetch, durable: options.durable, concurrency },
+      { kind, destination: pattern, ack, prefetch, durable: options.durable, concurrency, contentType: options.contentType },
       sink,
       context.codec,
       context.onError,

@@ -97,6 +97,11 @@ export interface SubscriptionRequest {
 export interface Delivery {
   readonly destination: string;
   readonly bytes: Uint8Array;
+  /**
+   * The body already typed by the protocol, when it has types of its own (an AMQP `amqp-value` string,
+   * map or list); the core then uses it as `Message.body` instead of decoding `bytes`.
+   */
+  readonly body?: unknown;
   readonly headers: Headers;
   readonly messageId: string | undefined;
   readonly correlationId: string | undefined;

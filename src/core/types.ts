@@ -37,6 +37,11 @@ export interface SubscribeOptions {
   concurrency?: number;
   /** Iterator mode only: messages held before the transport stops reading (default: prefetch, or 1000). */
   highWaterMark?: number;
+  /**
+   * The content type to decode `body` by when a message carries none (MQTT 3.1.1 has nowhere to put one,
+   * other producers may leave it out): `'application/json'` makes `body` the parsed JSON there too.
+   */
+  contentType?: string;
 }
 
 export interface ConsumeOptions extends SubscribeOptions {}
@@ -61,6 +66,10 @@ export interface Message<T = unknown> {
   readonly redelivered: boolean;
   /** True when the broker redelivered it, or a producer re-sent it after a failover. */
   readonly possibleDuplicate: boolean;
+  /** The bytes as UTF-8 text, whatever the content type. */
+  text(): string;
+  /** The bytes parsed as JSON, whatever the content type; bad JSON throws a DecodeError (a UnifiedMqError). */
+  json<U = unknown>(): U;
   ack(): Promise<void>;
   nack(options?: NackOptions): Promise<void>;
 }
@@ -77,6 +86,12 @@ export interface Capabilities {
   ttl: boolean;
   /** Largest message body the broker takes, in bytes (Infinity when it announces none). */
   maxMessageBytes: number;
+  /**
+   * True when any bytes (0x00, 0xFF, invalid UTF-8) can be received on this connection. False where the
+   * broker sends WebSocket text frames and the platform refuses invalid UTF-8 in them (a browser on
+   * RabbitMQ Web-STOMP's default `web_stomp.ws_frame = text`): send text or JSON, or set the broker to binary frames.
+   */
+  binaryBodies: boolean;
 }
 
 export interface FailoverOptions {

@@ -12,6 +12,7 @@ import {
   BufferOverflowError,
   ClosedError,
   connect,
+  DecodeError,
   InvalidDestinationError,
   PayloadTooLargeError,
   UnsupportedError,
@@ -22,7 +23,7 @@ import {
 } from '../../src/index.js';
 import { collect, eventually, randomName, sleep } from '../support/wait.js';
 
-export type Capability = 'queues' | 'wildcards' | 'headers' | 'nack' | 'priority' | 'ttl' | 'durableSubscriptions';
+export type Capability = 'queues' | 'wildcards' | 'headers' | 'nack' | 'priority' | 'ttl' | 'durableSubscriptions' | 'binaryBodies';
 
 export interface BrokerTarget {
   endpoints: string[];
@@ -389,10 +390,89 @@ export function runConformance(fixture: ConformanceFixture): void {
       });
     });
 
+    describe('bodies', () => {
+      // Bytes that are not UTF-8: a NUL, 0xFF, a truncated sequence, every byte value. RabbitMQ Web-STOMP
+      // sends them in WebSocket text frames by default (web_stomp.ws_frame = text).
+      const binaryBodies = [
+        new Uint8Array([0x00]),
+        new Uint8Array([0xff]),
+        new Uint8Array([0x01, 0xff, 0x03]),
+        new Uint8Array([0xc3]),
+        new Uint8Array([0x00, 0x0a, 0x00, 0x0a, 0x0a]),
+        Uint8Array.from({ length: 256 }, (_, i) => i),
+        Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff),
+      ];
+
+      async function expectBinaryRoundTrip(c: Client, receive: (handler: (m: Message) => void) => Promise<unknown>, send: (body: Uint8Array) => Promise<void>) {
+        const got: Message[] = [];
+        await receive((m) => void got.push(m));
+        for (const body of binaryBodies) await send(body);
+        await eventually(() => expect(got).toHaveLength(binaryBodies.length));
+        await sleep(quietMs);
+        expect(got).toHaveLength(binaryBodies.length);
+        expect(got.map((m) => Array.from(m.bytes))).toEqual(binaryBodies.map((b) => Array.from(b)));
+        expect(got.every((m) => !m.redelivered)).toBe(true);
+      }
+
+      it('carries binary bodies (0x00, 0xFF, invalid UTF-8) to a topic subscriber and a queue consumer: nothing lost, nothing loops', async () => {
+        const c = await client();
+        const losses: Error[] = [];
+        c.on('disconnected', ({ error }) => void losses.push(error));
+        expect(c.capabilities.binaryBodies).toBe(has('binaryBodies'));
+        const topic = randomName('bin');
+        await expectBinaryRoundTrip(c, (h) => c.subscribe(topic, h), (body) => c.publish(topic, body));
+        if (has('queues')) {
+          const queue = randomName('binq');
+          await expectBinaryRoundTrip(c, (h) => c.consume(queue, h), (body) => c.send(queue, body));
+        }
+        expect(losses).toEqual([]);
+        expect(c.state).toBe('connected');
+      });
+
+      it('lets one handler read msg.json() and msg.text(), whatever the protocol carries of the content type', async () => {
+        const c = await client();
+        const topic = randomName('json');
+        const read: Array<{ json: unknown; text: string }> = [];
+        const bodies: unknown[] = [];
+        // The same handler code on every protocol: MQTT 3.1.1 carries no content type, STOMP and AMQP do.
+        await c.subscribe(topic, (m) => {
+          read.push({ json: m.json(), text: m.text() });
+          bodies.push(m.body);
+        }, { contentType: 'application/json' });
+        await c.publish(topic, { n: 1, s: 'é' });
+        await c.publish(topic, '{"n":2}');
+        await c.publish(topic, new TextEncoder().encode('{"n":3}'));
+        await eventually(() => expect(read).toHaveLength(3));
+        expect(read.map((r) => r.json)).toEqual([{ n: 1, s: 'é' }, { n: 2 }, { n: 3 }]);
+        expect(read.map((r) => r.text)).toEqual(['{"n":1,"s":"é"}', '{"n":2}', '{"n":3}']);
+        // `body` follows the content type on the wire, else the subscription's contentType.
+        expect(bodies[0]).toEqual({ n: 1, s: 'é' });
+        expect(bodies[2]).toEqual({ n: 3 });
+      });
+
+      it('throws a DecodeError, never a bare SyntaxError, from msg.json() on a body that is not JSON', async () => {
+        const c = await client();
+        const topic = randomName('notjson');
+        const errors: unknown[] = [];
+        await c.subscribe(topic, (m) => {
+          try {
+            m.json();
+          } catch (error) {
+            errors.push(error);
+          }
+        });
+        await c.publish(topic, 'not json {');
+        await eventually(() => expect(errors).toHaveLength(1));
+        expect(errors[0]).toBeInstanceOf(DecodeError);
+        expect((errors[0] as DecodeError).code).toBe('DECODE');
+        expect((errors[0] as Error).message).toMatch(/not JSON/);
+      });
+    });
+
     describe('capabilities the combination lacks fail with UnsupportedError', () => {
       it('reports its capabilities', { meta: { fixtureLacks: [...fixture.lacks] } }, async () => {
         const c = await client();
-        for (const capability of ['queues', 'wildcards', 'headers', 'nack', 'priority', 'ttl', 'durableSubscriptions'] as const) {
+        for (const capability of ['queues', 'wildcards', 'headers', 'nack', 'priority', 'ttl', 'durableSubscriptions', 'binaryBodies'] as const) {
           expect({ capability, value: c.capabilities[capability] }).toEqual({ capability, value: has(capability) });
         }
       });

@@ -43,6 +43,7 @@ describe('amqp transport on RabbitMQ 3.10: handshake', () => {
       priority: false,
       ttl: true,
       maxMessageBytes: 128 * 1024 * 1024,
+      binaryBodies: true,
     });
     expect(lost).toEqual([]);
   });

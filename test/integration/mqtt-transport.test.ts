@@ -72,6 +72,7 @@ describe.each(targets)('MQTT transport on $name', (target) => {
       priority: false,
       ttl: v5,
       maxMessageBytes: 16 * 1024 * 1024 - 16 * 1024,
+      binaryBodies: true,
     });
   });
 

@@ -30,6 +30,7 @@ import type { Capabilities } from '../../core/types.js';
 import { capabilitiesOf, source, target, type AmqpDialect } from './dialect.js';
 import type { GuardedSocket } from './guarded-socket.js';
 import { toDelivery } from './inbound.js';
+import type { BodySection } from './options.js';
 import { toAmqpMessage } from './outbound.js';
 import { AddressSender, type SenderOwner } from './sender.js';
 import { Settlements, type Outcome } from './settlement.js';
@@ -68,6 +69,7 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
   readonly #session: Session;
   readonly #socket: GuardedSocket;
   readonly #options: OpenOptions;
+  readonly #bodySection: BodySection;
   /** Sender links by kind and unified name: the publish path looks one up without building the address. */
   readonly #senders = { topic: new Map<string, AddressSender>(), queue: new Map<string, AddressSender>() };
   readonly #subscriptions = new Map<unknown, Subscription>();
@@ -81,7 +83,9 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
     socket: GuardedSocket,
     options: OpenOptions,
     dialect: AmqpDialect,
+    bodySection: BodySection = 'data',
   ) {
+    this.#bodySection = bodySection;
     this.#connection = connection;
     this.#session = session;
     this.#socket = socket;
@@ -133,7 +137,7 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
       sender = new AddressSender(this, this.#session, message.kind, message.destination, target(this.dialect, message.kind, message.destination));
       senders.set(message.destination, sender);
     }
-    const amqpMessage = toAmqpMessage(message, sender.address);
+    const amqpMessage = toAmqpMessage(message, sender.address, this.#bodySection);
     const link = sender;
     return new Promise<void>((resolve, reject) => link.send(amqpMessage, { resolve, reject }, confirm));
   }

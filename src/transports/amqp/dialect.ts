@@ -47,6 +47,8 @@ export function capabilitiesOf(dialect: AmqpDialect): Capabilities {
     // RabbitMQ: max_message_size, 128 MiB by default since 3.8. ActiveMQ: the transport's maxFrameSize,
     // 100 MiB by default. Artemis announces no limit.
     maxMessageBytes: dialect === 'artemis' ? Infinity : dialect === 'activemq' ? 100 * MiB : 128 * MiB,
+    // AMQP over WebSocket is binary frames only (AMQP WebSocket Binding §2.1), and TCP carries any bytes.
+    binaryBodies: true,
   };
 }
 

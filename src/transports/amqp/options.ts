@@ -17,7 +17,18 @@ export interface AmqpTransportOptions {
    * connection with PayloadTooLargeError. Default 1 MiB; at least 512 (§2.7.1).
    */
   maxFrameBytes?: number;
+  /**
+   * How bodies go on the wire. `'data'` (default): one data section (§3.2.6), the bytes as they are, which
+   * every protocol reads back intact (RabbitMQ hands a data section to STOMP and MQTT consumers unchanged).
+   * `'value'`: text (`text/*`) as an amqp-value string, and JSON (`application/json`) as an amqp-value map
+   * or scalar (§3.2.8), an array as an amqp-sequence (§3.2.7), the way qpid-proton and JMS clients send
+   * them, so that those read a string, a map or a list; bytes still go as a data section. STOMP and MQTT consumers on RabbitMQ 3.x would then read
+   * the AMQP encoding of the value, so use it where the consumers are AMQP clients.
+   */
+  bodySection?: BodySection;
 }
+
+export type BodySection = 'data' | 'value';
 
 /** What the socket layer needs (./socket.node.ts, ./socket.ts). */
 export interface SocketSettings {
@@ -36,6 +47,9 @@ export function resolveOptions(options: AmqpTransportOptions): Required<Pick<Amq
   }
   if (options.dialect !== undefined && !DIALECTS.includes(options.dialect)) {
     throw InvalidArgumentError.format('dialect', `must be one of ${DIALECTS.join(', ')}, not ${JSON.stringify(options.dialect)}`);
+  }
+  if (options.bodySection !== undefined && options.bodySection !== 'data' && options.bodySection !== 'value') {
+    throw InvalidArgumentError.format('bodySection', `must be 'data' or 'value', not ${JSON.stringify(options.bodySection)}`);
   }
   return { ...options, maxFrameBytes };
 }

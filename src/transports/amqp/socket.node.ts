@@ -55,6 +55,9 @@ function connectWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, setti
   const ws = new WebSocket(url, AMQP_WS_SUBPROTOCOLS, {
     // `ws` buffers a whole message before handing it over: bound it, a little above the frame cap.
     maxPayload: settings.maxFrameBytes + WS_MESSAGE_HEADROOM,
+    // The binding allows binary messages only (AMQP WebSocket Binding §2.1); a broker that sends text ones
+    // anyway still carries AMQP bytes, which `ws` would refuse over a body that is not valid UTF-8.
+    skipUTF8Validation: true,
     ...(endpoint.secure ? tlsSocketOptions(endpoint.host, tls) : {}),
   });
   ws.binaryType = 'nodebuffer';

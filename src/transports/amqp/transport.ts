@@ -72,7 +72,7 @@ async function openConnection(endpoint: Endpoint, open: OpenOptions, settings: R
     const session = await connection.createSession({ abortSignal: open.signal });
     const dialect = settings.dialect ?? detectDialect(connection.properties as Record<string, unknown> | undefined);
     if (keepAlive) socket.watch(keepAlive.deadAfterMs, open.heartbeatMs);
-    return new AmqpConnection(endpoint, connection, session, socket, open, dialect);
+    return new AmqpConnection(endpoint, connection, session, socket, open, dialect, settings.bodySection);
   } catch (error) {
     socket.destroy();
     connection.close().catch(() => undefined);

@@ -37,6 +37,7 @@ class MemoryConnection implements TransportConnection, MemoryPeer {
       priority: true,
       ttl: true,
       maxMessageBytes,
+      binaryBodies: true,
     };
   }
 

@@ -90,6 +90,8 @@ export class MqttConnection implements TransportConnection {
       ttl: v5,
       // Room for the topic and properties, which the exact check in publish() counts.
       maxMessageBytes: this.#maxPacketBytes - Math.min(16 * 1024, Math.floor(this.#maxPacketBytes / 4)),
+      // MQTT over WebSocket is binary frames only (MQTT 3.1.1 §6, MQTT 5 §6), and TCP carries any bytes.
+      binaryBodies: true,
     };
     this.#gate = new PubackGate(client);
     client.on('message', (topic, _payload, packet) => this.#receive(topic, packet));

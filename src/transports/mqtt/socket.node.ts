@@ -153,6 +153,9 @@ function openWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings
   const ws = new WebSocket(webSocketUrl(endpoint), [MQTT_WS_SUBPROTOCOL], {
     // `ws` buffers a whole message before handing it over: bound it, a little above the packet cap.
     maxPayload: settings.maxFrameBytes + WS_MESSAGE_HEADROOM,
+    // MQTT over WebSocket is binary messages only (MQTT 3.1.1 §6); a broker that sends text ones anyway
+    // still carries MQTT bytes, which `ws` would refuse over a payload that is not valid UTF-8.
+    skipUTF8Validation: true,
     ...(endpoint.secure && tlsOptions(endpoint.host, tls)),
   });
   ws.binaryType = 'nodebuffer';

@@ -76,13 +76,16 @@ export class StompConnection implements TransportConnection {
   #nextTransaction = 0;
   /** A socket error or ERROR frame seen before the socket closed: the best description of the loss. */
   #cause: UnifiedMqError | undefined;
+  /** WebSocket error events seen on the open connection (a browser fires one when it refuses a frame). */
+  #errorEvents = 0;
 
   constructor(session: StompSession) {
     const { endpoint, client, socket, open, settings, dialect, connected } = session;
     this.endpoint = endpoint;
     this.dialect = dialect;
     this.version = connected.headers.version ?? '1.2';
-    this.capabilities = capabilitiesOf(dialect, settings.maxFrameBytes);
+    // The CONNECTED frame has arrived: the socket knows whether the broker sends text frames.
+    this.capabilities = capabilitiesOf(dialect, settings.maxFrameBytes, !socket.textFrames);
     this.#client = client;
     this.#socket = socket;
     this.#open = open;
@@ -98,8 +101,16 @@ export class StompConnection implements TransportConnection {
     };
     client.onUnhandledReceipt = (frame) => void this.#receipts.settle(frame.headers['receipt-id']);
     client.onStompError = (frame) => this.#onErrorFrame(frame);
-    client.onWebSocketError = (event) => void (this.#cause ??= translateSocketError(event, endpoint, open.password));
-    client.onWebSocketClose = () => this.#lost(this.#cause ?? new ConnectionError(`${endpoint.display} closed the STOMP connection`));
+    client.onWebSocketError = (event) => {
+      this.#errorEvents++;
+      this.#cause ??= translateSocketError(event, endpoint, open.password);
+    };
+    client.onWebSocketClose = (event?: { code?: number }) =>
+      this.#lost(
+        refusedTextFrame(event?.code, this.#errorEvents > 0, socket.textFrames, endpoint) ??
+          this.#cause ??
+          new ConnectionError(`${endpoint.display} closed the STOMP connection`),
+      );
     // stompjs's own heart-beat check is only a backstop (see heartbeat.ts and transport.ts).
     client.onHeartbeatLost = () => this.#lost(new ConnectionError(`${endpoint.display} missed its STOMP heart-beats`));
     socket.onViolation = (error) => this.#lost(error);
@@ -350,4 +361,20 @@ export class StompConnection implements TransportConnection {
   #wire(value: string): string {
     return this.version === '1.2' ? value : encodeValue(value, this.version);
   }
+}
+
+/**
+ * A WebSocket closed because the platform refused a text frame that is not valid UTF-8: the broker sent a
+ * binary body in a text frame. `ws` and the RFC 6455 §8.1 reader close with 1007. Chromium 156 and
+ * Firefox ESR 153 report 1006, preceded by an error event, where a dropped network gives 1006 without one
+ * (measured). Undefined for any other close.
+ */
+function refusedTextFrame(code: number | undefined, errorEvent: boolean, textFrames: boolean, endpoint: Endpoint): ConnectionError | undefined {
+  if (code !== 1007 && !(code === 1006 && errorEvent && textFrames)) return undefined;
+  return new ConnectionError(
+    `${endpoint.display} delivered a message in a WebSocket text frame that is not valid UTF-8 (a binary body), and this platform ` +
+      `closed the socket over it (close code ${code}). The broker sends text frames: set it to binary frames ` +
+      '(RabbitMQ: web_stomp.ws_frame = binary), or send only text and JSON bodies to this client (capabilities.binaryBodies is false here)',
+    { deliveryFault: true },
+  );
 }

@@ -36,7 +36,8 @@ export function detectDialect(server: string | undefined): StompDialect {
   return 'generic';
 }
 
-export function capabilitiesOf(dialect: StompDialect, maxFrameBytes: number): Capabilities {
+/** `binaryBodies`: false when the broker sends text frames to a platform that refuses invalid UTF-8 in them (see guarded-socket.ts). */
+export function capabilitiesOf(dialect: StompDialect, maxFrameBytes: number, binaryBodies = true): Capabilities {
   switch (dialect) {
     case 'activemq':
       return {
@@ -48,6 +49,7 @@ export function capabilitiesOf(dialect: StompDialect, maxFrameBytes: number): Ca
         priority: true,
         ttl: true,
         maxMessageBytes: Math.min(ACTIVEMQ_MAX_BODY, maxFrameBytes),
+        binaryBodies,
       };
     case 'rabbitmq':
       return {
@@ -57,12 +59,13 @@ export function capabilitiesOf(dialect: StompDialect, maxFrameBytes: number): Ca
         priority: false,
         ttl: true,
         maxMessageBytes: Math.min(RABBITMQ_MAX_BODY, maxFrameBytes),
+        binaryBodies,
       };
     default:
       // STOMP 1.2 itself defines none of wildcards, durability, priority or expiry.
       return {
         queues: true, wildcards: false, headers: true, durableSubscriptions: false, nack: true,
-        priority: false, ttl: false, maxMessageBytes: maxFrameBytes,
+        priority: false, ttl: false, maxMessageBytes: maxFrameBytes, binaryBodies,
       };
   }
 }

@@ -33,6 +33,12 @@ export class GuardedSocket implements IStompSocket {
   }
   /** Whether the broker has sent anything at all (a peer that closes before a byte refused the connection). */
   heard = false;
+  /**
+   * True once a message arrived as a string: the broker sends text frames (RabbitMQ Web-STOMP's default
+   * `web_stomp.ws_frame = text`) and the platform decodes them, so it refuses a body that is not valid UTF-8
+   * (browsers). The Node socket (socket.node.ts) hands over bytes for both kinds, and never sets this.
+   */
+  textFrames = false;
   /** Called once when inbound bytes break a limit; the socket is discarded right after. */
   onViolation: ((error: UnifiedMqError) => void) | undefined;
 
@@ -110,6 +116,7 @@ export class GuardedSocket implements IStompSocket {
   #receive(data: unknown): void {
     if (this.#discarded) return;
     this.heard = true;
+    if (typeof data === 'string') this.textFrames = true;
     // A plain Uint8Array over the read (a Node Buffer is a subclass): the bodies cut from it are views of
     // it, and users get Uint8Array bodies on every platform.
     const bytes =
