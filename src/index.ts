@@ -1,6 +1,7 @@
 export { connect, Client } from './core/client.js';
 export type { CloseOptions, Subscription, Consumer } from './core/client.js';
 export type { MessageStream } from './core/subscriptions.js';
+export type { ServeHandler } from './core/serve.js';
 export type { ConnectOptions } from './core/options.js';
 export { DEFAULTS } from './core/options.js';
 export { parseEndpoints, parseEndpoint } from './core/endpoints.js';
@@ -33,6 +34,7 @@ export type {
   SubscriptionRequest,
   Delivery,
   DestinationKind,
+  OutgoingKind,
   Protocol,
 } from './core/transport.js';
 export { POSSIBLE_DUPLICATE_HEADER } from './core/transport.js';

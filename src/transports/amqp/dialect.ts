@@ -72,6 +72,37 @@ export function target(dialect: AmqpDialect, kind: DestinationKind, name: string
   }
 }
 
+/**
+ * Where to send a reply, given the request's `replyTo`: the address the requester's broker handed out
+ * for its reply node, or a unified queue name a producer gave. RabbitMQ 3.x names a dynamic node
+ * `/queue/amq.gen-…`, a server-named auto-delete queue, which a `/queue/` target would declare again
+ * (refused: `amq.` names are reserved); `/reply-queue/NAME` routes to it without declaring it, as STOMP does.
+ */
+export function replyTarget(dialect: AmqpDialect, replyTo: string): Terminus {
+  switch (dialect) {
+    case 'rabbitmq':
+      if (replyTo.startsWith('/queue/')) return { address: `/reply-queue/${replyTo.slice('/queue/'.length)}` };
+      return replyTo.startsWith('/') ? { address: replyTo } : target(dialect, 'queue', replyTo);
+    case 'rabbitmq4':
+      return replyTo.startsWith('/') ? { address: replyTo } : target(dialect, 'queue', replyTo);
+    case 'activemq':
+      // `temp-queue://ID:…` for a dynamic node, `queue://x` from a JMS producer.
+      return replyTo.includes('://') ? { address: replyTo } : target(dialect, 'queue', replyTo);
+    case 'artemis':
+      return { address: replyTo };
+  }
+}
+
+/**
+ * The fallback reply node where a broker refuses dynamic nodes: a topic source, for which RabbitMQ
+ * declares a queue of the link's own, bound to amq.topic and deleted when the link goes, which is what an
+ * exclusive reply queue would be. Replies are sent to the same `/topic/` address.
+ */
+export function fallbackReplySource(dialect: AmqpDialect, name: string): Terminus | undefined {
+  if (dialect === 'rabbitmq' || dialect === 'rabbitmq4') return { address: `/topic/${name}` };
+  return undefined;
+}
+
 /** Where to receive from: a queue, or a topic pattern with the dialect's wildcards. */
 export function source(dialect: AmqpDialect, kind: DestinationKind, pattern: string): Terminus {
   switch (dialect) {

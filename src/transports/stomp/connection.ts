@@ -25,7 +25,9 @@ import {
   durableUnsubscribeHeaders,
   headerLimits,
   namesInErrors,
+  REPLY_QUEUE,
   subscribeHeaders,
+  subscribesToReplyQueue,
   subscriptionId,
   toDestination,
   type HeaderLimits,
@@ -74,6 +76,8 @@ export class StompConnection implements TransportConnection {
   #nextTransaction = 0;
   /** A socket error or ERROR frame seen before the socket closed: the best description of the loss. */
   #cause: UnifiedMqError | undefined;
+  /** Request/reply: where replies to this connection's requests go (see openReplyAddress). */
+  #replies: InboundSubscription | undefined;
 
   constructor(session: StompSession) {
     const { endpoint, client, socket, open, settings, dialect, connected } = session;
@@ -90,8 +94,9 @@ export class StompConnection implements TransportConnection {
 
     client.onUnhandledReceipt = (frame) => void this.#receipts.settle(frame.headers['receipt-id']);
     client.onStompError = (frame) => this.#onErrorFrame(frame);
-    // A MESSAGE for a subscription already ended (still on the wire when UNSUBSCRIBE went out).
-    client.onUnhandledMessage = (frame) => void this.#takeHeaders(frame);
+    // A MESSAGE for a subscription already ended (still on the wire when UNSUBSCRIBE went out), or a reply
+    // on RabbitMQ's temporary queue, to which RabbitMQ subscribes the connection itself.
+    client.onUnhandledMessage = (frame) => this.#onUnhandledMessage(frame);
     client.onWebSocketError = (event) => void (this.#cause ??= translateSocketError(event, endpoint, open.password));
     client.onWebSocketClose = () => this.#lost(this.#cause ?? new ConnectionError(`${endpoint.display} closed the STOMP connection`));
     // stompjs's own heart-beat check is only a backstop (see heartbeat.ts and transport.ts).
@@ -160,7 +165,11 @@ export class StompConnection implements TransportConnection {
       return Promise.reject(InvalidArgumentError.format('durable', `${JSON.stringify(request.durable)} names a subscription that is already active on this client`));
     }
     const destination = toDestination(this.dialect, request.kind, request.destination);
-    const subscription = new InboundSubscription(stompId, request, destination, deliver);
+    return this.#subscribeTo(new InboundSubscription(stompId, request, destination, deliver));
+  }
+
+  #subscribeTo(subscription: InboundSubscription): Promise<TransportSubscription> {
+    const { stompId, request, destination } = subscription;
     const headers: StompHeaders = { ...subscribeHeaders(this.dialect, request), id: this.#wire(stompId) };
     // The SUBSCRIBE carries a receipt, so the subscription is in place when this resolves.
     return new Promise<TransportSubscription>((resolve, reject) => {
@@ -182,6 +191,27 @@ export class StompConnection implements TransportConnection {
         reject(this.#writeError(error));
       }
     });
+  }
+
+  /**
+   * Request/reply: this connection's temporary queue ({@link REPLY_QUEUE}). Replies are acked by the
+   * broker on delivery (ack mode auto): a reply lost with the connection is re-requested by the core.
+   */
+  async openReplyAddress(deliver: (delivery: Delivery) => void): Promise<string> {
+    if (this.#state !== 'open') throw this.#closedError();
+    const request: SubscriptionRequest = { id: 'umq-replies', kind: 'queue', destination: 'umq-replies', prefetch: 1000, durable: undefined, settle: false };
+    const replies = new InboundSubscription(request.id, request, REPLY_QUEUE, deliver);
+    this.#replies = replies;
+    if (subscribesToReplyQueue(this.dialect)) await this.#subscribeTo(replies);
+    return REPLY_QUEUE;
+  }
+
+  #onUnhandledMessage(frame: IMessage): void {
+    const headers = this.#takeHeaders(frame);
+    const replies = this.#replies;
+    // RabbitMQ names the temporary queue in the `subscription` header of what it delivers from it.
+    if (replies === undefined || !replies.open || headers.subscription !== REPLY_QUEUE) return;
+    replies.deliver(toDelivery(headers, frame.binaryBody, { ackId: '', subscription: replies, redeliveries: 0 }));
   }
 
   #onMessage(subscription: InboundSubscription, frame: IMessage): void {
@@ -335,6 +365,7 @@ export class StompConnection implements TransportConnection {
   }
 
   #endSubscriptions(): void {
+    if (this.#replies) this.#replies.open = false;
     for (const subscription of this.#subscriptions.values()) {
       subscription.open = false;
       subscription.unsettled.clear();
