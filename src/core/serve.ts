@@ -8,6 +8,7 @@
  * may reach a handler again, and requesters also re-send requests whose reply may have been lost.
  * Handlers should be idempotent, or de-duplicate by `correlationId`.
  */
+import { UnifiedMqError } from './errors.js';
 import type { OutgoingMessage } from './transport.js';
 import type { Codec, Logger, Message } from './types.js';
 
@@ -32,20 +33,36 @@ export function replyingHandler<T>(destination: string, handler: ServeHandler<T>
       return;
     }
     const { bytes, contentType } = context.codec.encode(result, undefined);
-    await context.publish({
-      kind: 'reply',
-      destination: replyTo,
-      bytes,
-      headers: undefined,
-      contentType,
-      messageId: context.nextMessageId(),
-      correlationId: request.correlationId ?? request.messageId,
-      replyTo: undefined,
-      // Reply addresses live as long as the requester's connection: nothing to keep on disk.
-      persistent: false,
-      priority: undefined,
-      ttlMs: undefined,
-      possibleDuplicate: false,
-    });
+    try {
+      await context.publish(replyMessage(request, replyTo, bytes, contentType, context));
+    } catch (error) {
+      // Refused for good (ActiveMQ: DestinationDoesNotExistException, the requester's temporary queue went
+      // with its connection): retrying cannot help, and nacking would loop. The request is acked; the
+      // requester re-sends it on its new connection if it still waits.
+      if (!(error instanceof UnifiedMqError) || error.retryable) throw error;
+      context.logger?.warn?.('serve: the broker refused the reply for good (a reply address gone with its requester, or a reply it cannot take); the request is acked without one', {
+        destination,
+        replyTo,
+        error: error.message,
+      });
+    }
+  };
+}
+
+function replyMessage<T>(request: Message<T>, replyTo: string, bytes: Uint8Array, contentType: string | undefined, context: ServeContext): OutgoingMessage {
+  return {
+    kind: 'reply',
+    destination: replyTo,
+    bytes,
+    headers: undefined,
+    contentType,
+    messageId: context.nextMessageId(),
+    correlationId: request.correlationId ?? request.messageId,
+    replyTo: undefined,
+    // Reply addresses live as long as the requester's connection: nothing to keep on disk.
+    persistent: false,
+    priority: undefined,
+    ttlMs: undefined,
+    possibleDuplicate: false,
   };
 }

@@ -27,7 +27,7 @@ import type {
   TransportSubscription,
 } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
-import { capabilitiesOf, fallbackReplySource, replyTarget, source, target, type AmqpDialect, type Terminus } from './dialect.js';
+import { capabilitiesOf, fallbackReplySource, offersDynamicNodes, replyTarget, source, target, type AmqpDialect, type Terminus } from './dialect.js';
 import type { GuardedSocket } from './guarded-socket.js';
 import { toDelivery } from './inbound.js';
 import { toAmqpMessage } from './outbound.js';
@@ -219,12 +219,14 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
 
   /**
    * A dynamic node (§3.5.3 `dynamic`): the broker creates a node that lives as long as the link and names
-   * it in its attach. Where the broker refuses (or names none), a queue of this link's own instead
+   * it in its attach. Where the broker has none (or names none), a queue of this link's own instead
    * ({@link fallbackReplySource}). Replies are accepted on arrival: a lost one is re-requested by the core.
    */
   async openReplyAddress(deliver: (delivery: Delivery) => void): Promise<string> {
     if (this.#state !== 'open') throw this.inDoubt();
-    let receiver = await this.#replyReceiver({ dynamic: true, expiry_policy: 'link-detach' } as unknown as Terminus).catch(() => undefined);
+    let receiver = offersDynamicNodes(this.dialect)
+      ? await this.#replyReceiver({ dynamic: true, expiry_policy: 'link-detach' } as unknown as Terminus).catch(() => undefined)
+      : undefined;
     let address = receiver?.address;
     if (receiver !== undefined && !address) await receiver.close({ closeSession: false }).catch(() => undefined);
     if (!address) {

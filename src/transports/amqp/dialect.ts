@@ -94,7 +94,16 @@ export function replyTarget(dialect: AmqpDialect, replyTo: string): Terminus {
 }
 
 /**
- * The fallback reply node where a broker refuses dynamic nodes: a topic source, for which RabbitMQ
+ * Whether the broker creates dynamic nodes (§3.5.3) for receivers. RabbitMQ 3.x refuses with
+ * `amqp:not-implemented: Dynamic sources not supported` and ends the session, the connection with it
+ * (measured on 3.10.8), so it is not even asked; RabbitMQ 4.0 and 4.1 do not offer them either.
+ */
+export function offersDynamicNodes(dialect: AmqpDialect): boolean {
+  return dialect === 'activemq' || dialect === 'artemis';
+}
+
+/**
+ * The fallback reply node where a broker has no dynamic nodes: a topic source, for which RabbitMQ
  * declares a queue of the link's own, bound to amq.topic and deleted when the link goes, which is what an
  * exclusive reply queue would be. Replies are sent to the same `/topic/` address.
  */
