@@ -211,6 +211,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Opens one endpoint, bounded by connectTimeoutMs, and binds loss reports to the new epoch. */
   async #open(endpoint: Endpoint, outer: AbortSignal): Promise<ConnectionEpoch> {
     const { transport, connectTimeoutMs } = this.#options;
+    const { dial, tls } = dialed(endpoint, this.#options);
     const attempt = new AbortController();
     const timer = setTimeout(
       () => attempt.abort(new TimeoutError(`${endpoint.display} did not complete the handshake within ${connectTimeoutMs} ms (connectTimeoutMs)`)),
@@ -219,13 +220,13 @@ export class Client extends EventEmitter<ClientEvents> {
     const onOuterAbort = () => attempt.abort(outer.reason);
     outer.addEventListener('abort', onOuterAbort, { once: true });
     const holder: { epoch: ConnectionEpoch | undefined; early: UnifiedMqError | undefined } = { epoch: undefined, early: undefined };
-    const opening = transport.open(endpoint, {
+    const opening = transport.open(dial, {
       clientId: this.#options.clientId,
       username: this.#options.username ?? endpoint.username,
       password: this.#options.password ?? endpoint.password,
       heartbeatMs: this.#options.heartbeatMs,
       connectTimeoutMs,
-      tls: this.#options.tls,
+      tls,
       signal: attempt.signal,
       logger: this.#options.logger,
       onLost: (error) => {
@@ -454,6 +455,22 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     this.removeAllListeners();
   }
+}
+
+/**
+ * The endpoint to dial after the `resolve` option: another host and port, with TLS still verifying the
+ * endpoint's own host name. The transport's connection then reports the endpoint it was given.
+ */
+function dialed(endpoint: Endpoint, options: ResolvedOptions): { dial: Endpoint; tls: ResolvedOptions['tls'] } {
+  const target = options.resolve?.({ host: endpoint.host, port: endpoint.port });
+  if (target === undefined) return { dial: endpoint, tls: options.tls };
+  if (typeof target.host !== 'string' || target.host === '' || !Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
+    throw InvalidArgumentError.format('resolve', `must return { host, port } with a port from 1 to 65535, or undefined; got ${JSON.stringify(target)} for ${endpoint.display}`);
+  }
+  return {
+    dial: { ...endpoint, host: target.host, port: target.port },
+    tls: endpoint.secure ? { ...options.tls, servername: options.tls?.servername ?? endpoint.host } : options.tls,
+  };
 }
 
 function checkHeaders(headers: Record<string, string>): void {
