@@ -49,14 +49,20 @@ describe('amazonMqEndpoints() against the containers, through connect({ resolve 
     expect(client.endpoint).toBe(endpoints[0]);
     const queue = randomName('amq');
     const got: string[] = [];
-    await client.consume(queue, (m) => void got.push(text(m.bytes)));
+    let unflagged = 0;
+    await client.consume(queue, (m) => {
+      if (got.includes(text(m.bytes)) && !m.possibleDuplicate) unflagged++;
+      got.push(text(m.bytes));
+    });
     await client.send(queue, 'via -1');
     await eventually(() => expect(got).toEqual(['via -1']));
     // The active broker's port closes, as the standby's are until it takes over.
     await fronts[0]!.close();
     await eventually(() => expect(client.endpoint).toBe(endpoints[1]), 20_000);
     await client.send(queue, 'via -2');
-    await eventually(() => expect(got).toEqual(['via -1', 'via -2']));
+    // At-least-once: an ack still on its way when -1 closed lets the broker deliver 'via -1' again, flagged.
+    await eventually(() => expect(new Set(got)).toEqual(new Set(['via -1', 'via -2'])));
+    expect(unflagged).toBe(0);
   });
 
   it('STOMP: refuses a certificate that does not carry the Amazon MQ name', async () => {
