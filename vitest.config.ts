@@ -11,6 +11,14 @@ export default defineConfig({
         },
       },
       {
+        // Bundles the built package (dist/) the way users' bundlers do; `npm test` builds it first.
+        test: {
+          name: 'bundle',
+          include: ['test/bundle/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/conformance/*.test.ts', 'test/failover/**/*.test.ts'],

@@ -3,7 +3,7 @@
  * through its package.json exports, as ESM and as CJS.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -27,7 +27,7 @@ describe('the built package', () => {
     expect(imported.filter((name) => /mqtt|rhea|stomp|^ws$/.test(name))).toEqual([]);
   });
 
-  it('has a browser build for every entry, without Node modules, and without mqtt.js or rhea for STOMP', () => {
+  it('has a browser build for every entry, without Node modules, without mqtt.js or rhea for STOMP, and with rhea inside for AMQP', () => {
     const manifest = JSON.parse(readFileSync(require.resolve('unified-mq/package.json'), 'utf8')) as { exports: Record<string, { browser?: { default: string } }> };
     const root = dirname(require.resolve('unified-mq/package.json'));
     /** The bare imports of a built file and of the chunks it imports, transitively. */
@@ -49,10 +49,12 @@ describe('the built package', () => {
       expect(target, `exports["${entry}"].browser`).toMatch(/^\.\/dist\/browser\//);
       browserImports[entry] = [...imports(join(root, target!))].sort();
     }
-    const nodeOnly = /^(node:|net$|tls$|ws$|@stomp\/tcp-wrapper$|stream$|fs$)/;
+    const nodeOnly = new RegExp(`^(node:|ws$|@stomp/tcp-wrapper$|(${builtinModules.join('|')})$)`);
     for (const [entry, names] of Object.entries(browserImports)) expect(names.filter((n) => nodeOnly.test(n)), entry).toEqual([]);
     expect([...browserImports['.']!, ...browserImports['./stomp']!].filter((n) => /^(mqtt|rhea|rhea-promise)$/.test(n))).toEqual([]);
     expect(browserImports['./stomp']!.filter((n) => n !== '@stomp/stompjs' && n !== 'eventemitter3')).toEqual([]);
+    // rhea is CommonJS for Node: the AMQP browser build carries it, with its stand-ins, inside (tsup.config.ts).
+    expect(browserImports['./amqp']!.filter((n) => n !== 'eventemitter3')).toEqual([]);
   });
 
   it('runs a round trip on the in-memory broker from the built files', async () => {

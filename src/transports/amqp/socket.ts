@@ -2,8 +2,9 @@
  * The browser sibling of ./socket.node.ts (a bundler's `browser` field maps one to the other). Browsers
  * cannot open TCP sockets, so only ws:// and wss:// are served, through the platform's WebSocket or the
  * one given as amqp({ WebSocket }); TLS is then the browser's business and `tls` options do not apply.
- * rhea reads Buffers: its browser build brings the `buffer` package, whose global Buffer is used here.
+ * rhea reads Buffers: the browser build bundles rhea with the `buffer` package (see ./rhea-browser/globals.ts).
  */
+import { Buffer } from 'buffer';
 import { UnsupportedError } from '../../core/errors.js';
 import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
@@ -21,8 +22,6 @@ interface BrowserWebSocket {
   close(): void;
 }
 
-type BufferFrom = (data: ArrayBuffer) => Uint8Array;
-
 export function connectSocket(endpoint: Endpoint, _tls: TlsOptions | undefined, settings: SocketSettings, events: SocketEvents): RawSocket {
   if (endpoint.scheme !== 'ws' && endpoint.scheme !== 'wss') {
     throw new UnsupportedError(
@@ -31,14 +30,10 @@ export function connectSocket(endpoint: Endpoint, _tls: TlsOptions | undefined, 
   }
   const WebSocketImpl = settings.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!WebSocketImpl) throw new UnsupportedError('This platform has no WebSocket; pass one as amqp({ WebSocket })');
-  const bufferFrom = (globalThis as { Buffer?: { from: BufferFrom } }).Buffer?.from;
   const ws = new WebSocketImpl(webSocketUrl(endpoint), AMQP_WS_SUBPROTOCOLS) as BrowserWebSocket;
   ws.binaryType = 'arraybuffer';
   ws.onopen = () => events.open();
-  ws.onmessage = (event) => {
-    const data = event.data as ArrayBuffer;
-    events.data(bufferFrom ? bufferFrom(data) : new Uint8Array(data));
-  };
+  ws.onmessage = (event) => events.data(Buffer.from(event.data as ArrayBuffer));
   ws.onerror = (event) => events.error(event);
   ws.onclose = () => events.close();
   return { write: (bytes) => ws.send(bytes), end: () => ws.close(), destroy: () => ws.close() };

@@ -6,13 +6,14 @@
  * States: 'open' → 'lost' (the socket died, the watchdog or the guard failed it: onLost is called once)
  *         'open' → 'closing' → 'closed' (close() was called: onLost is never called).
  */
-import { ErrorWithReasonCode, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { matcher, hasWildcards } from '../../core/destination.js';
 import { ConnectionError, PayloadTooLargeError, UnifiedMqError, UnsupportedError } from '../../core/errors.js';
 import type { Delivery, Endpoint, OpenOptions, OutgoingMessage, SubscriptionRequest, TransportConnection, TransportSubscription } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
 import type { InboundGuard } from './inbound-guard.js';
 import { toDelivery } from './inbound.js';
+import { ErrorWithReasonCode } from './library.js';
 import { Watchdog } from './keep-alive.js';
 import type { MqttSettings } from './options.js';
 import { publishOverheadBound, toPublish, type PropertyMode, type Publish } from './outbound.js';

@@ -12,8 +12,8 @@ import {
   UnifiedMqError,
   UnsupportedError,
 } from '../../core/errors.js';
-import { ErrorWithReasonCode } from 'mqtt';
 import { scrub } from '../../core/redact.js';
+import { ErrorWithReasonCode } from './library.js';
 import type { Endpoint } from '../../core/transport.js';
 
 // 3.1.1: 4 bad user name or password, 5 not authorized. 5: 134 bad user name or password,
