@@ -1,9 +1,12 @@
 export { connect, Client } from './core/client.js';
 export type { CloseOptions, Subscription, Consumer } from './core/client.js';
 export type { MessageStream } from './core/subscriptions.js';
-export type { ConnectOptions } from './core/options.js';
+export type { ServeHandler } from './core/serve.js';
+export type { ConnectOptions, EndpointResolver } from './core/options.js';
 export { DEFAULTS } from './core/options.js';
 export { parseEndpoints, parseEndpoint } from './core/endpoints.js';
+export { amazonMqEndpoints } from './core/amazon-mq.js';
+export type { AmazonMqEndpointOptions, AmazonMqProtocol, AmazonMqDeployment } from './core/amazon-mq.js';
 export type { ParsedEndpoints } from './core/endpoints.js';
 export { defaultCodec } from './core/codec.js';
 export { redact } from './core/redact.js';
@@ -34,6 +37,7 @@ export type {
   SubscriptionRequest,
   Delivery,
   DestinationKind,
+  OutgoingKind,
   Protocol,
 } from './core/transport.js';
 export { POSSIBLE_DUPLICATE_HEADER } from './core/transport.js';

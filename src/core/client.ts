@@ -20,6 +20,8 @@ import type { ConnectionEpoch } from './message.js';
 import { randomId, resolveOptions, type ConnectOptions, type ResolvedOptions } from './options.js';
 import { platform as currentPlatform, type Platform } from './platform.node.js';
 import { Publisher } from './publisher.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, RequestReply } from './request-reply.js';
+import { replyingHandler, type ServeHandler } from './serve.js';
 import { canTransition } from './state.js';
 import { Subscriptions, type MessageStream } from './subscriptions.js';
 import type { DestinationKind, Endpoint, OutgoingMessage } from './transport.js';
@@ -31,6 +33,8 @@ import type {
   Message,
   MessageHandler,
   PublishOptions,
+  RequestOptions,
+  ServeOptions,
   SubscribeOptions,
 } from './types.js';
 
@@ -62,6 +66,7 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #publisher: Publisher;
   readonly #subscriptions: Subscriptions;
   readonly #deliveryFaults = new DeliveryFaults();
+  readonly #requests: RequestReply;
   readonly #shutdown = new AbortController();
   #state: ClientState = 'connecting';
   #epoch: ConnectionEpoch | undefined;
@@ -88,6 +93,7 @@ export class Client extends EventEmitter<ClientEvents> {
       isClosed: () => this.#closing || this.#state === 'closed',
       onError: (error) => this.emit('error', { error }),
     });
+    this.#requests = new RequestReply({ codec: options.codec, logger: options.logger, epoch: () => this.#epoch });
   }
 
   get state(): ClientState { return this.#state; }
@@ -153,6 +159,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (!epoch.alive) return false;
     this.#publisher.connected(epoch);
     if (!epoch.alive) return false;
+    this.#requests.connected(epoch);
     this.#setState('connected');
     const display = epoch.connection.endpoint.display;
     this.#options.logger?.info?.('connected', { endpoint: display });
@@ -211,6 +218,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Opens one endpoint, bounded by connectTimeoutMs, and binds loss reports to the new epoch. */
   async #open(endpoint: Endpoint, outer: AbortSignal): Promise<ConnectionEpoch> {
     const { transport, connectTimeoutMs } = this.#options;
+    const { dial, tls } = dialed(endpoint, this.#options);
     const attempt = new AbortController();
     const timer = setTimeout(
       () => attempt.abort(new TimeoutError(`${endpoint.display} did not complete the handshake within ${connectTimeoutMs} ms (connectTimeoutMs)`)),
@@ -219,13 +227,13 @@ export class Client extends EventEmitter<ClientEvents> {
     const onOuterAbort = () => attempt.abort(outer.reason);
     outer.addEventListener('abort', onOuterAbort, { once: true });
     const holder: { epoch: ConnectionEpoch | undefined; early: UnifiedMqError | undefined } = { epoch: undefined, early: undefined };
-    const opening = transport.open(endpoint, {
+    const opening = transport.open(dial, {
       clientId: this.#options.clientId,
       username: this.#options.username ?? endpoint.username,
       password: this.#options.password ?? endpoint.password,
       heartbeatMs: this.#options.heartbeatMs,
       connectTimeoutMs,
-      tls: this.#options.tls,
+      tls,
       signal: attempt.signal,
       logger: this.#options.logger,
       onLost: (error) => {
@@ -285,6 +293,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#setState('closed');
     this.#shutdown.abort(cause);
     this.#publisher.failAll(cause);
+    this.#requests.failAll(cause);
     this.#subscriptions.endAll(cause);
     this.emit('error', { error: cause });
   }
@@ -332,42 +341,97 @@ export class Client extends EventEmitter<ClientEvents> {
 
   #publish(kind: DestinationKind, destination: string, body: unknown, options: PublishOptions | undefined): Promise<void> {
     try {
-      if (this.#closing || this.#state === 'closed') throw new ClosedError();
-      validateName(destination);
-      const capabilities = this.#capabilities!;
-      const { bytes, contentType } = this.#options.codec.encode(body, options?.contentType);
-      if (bytes.byteLength > capabilities.maxMessageBytes) {
-        throw new PayloadTooLargeError(bytes.byteLength, capabilities.maxMessageBytes, 'The message body');
-      }
-      if (kind === 'queue' && !capabilities.queues) {
-        throw new UnsupportedError(`The ${this.#options.transport.protocol} transport has no queues on this broker; publish to a topic, or use the STOMP or AMQP transport for queues`);
-      }
-      const headers = options?.headers;
-      if (headers !== undefined) checkHeaders(headers);
-      if (options?.priority !== undefined && !capabilities.priority) {
-        throw new UnsupportedError(`The ${this.#options.transport.protocol} transport cannot carry priority on this broker; leave priority unset`);
-      }
-      if (options?.ttlMs !== undefined && !capabilities.ttl) {
-        throw new UnsupportedError(`The ${this.#options.transport.protocol} transport cannot carry a TTL on this broker; leave ttlMs unset`);
-      }
-      const message: OutgoingMessage = {
-        kind,
-        destination,
-        bytes,
-        headers,
-        contentType,
-        messageId: options?.messageId ?? this.#messageIdPrefix + (this.#messageSeq++).toString(36),
-        correlationId: options?.correlationId,
-        replyTo: options?.replyTo,
-        persistent: options?.persistent,
-        priority: options?.priority,
-        ttlMs: options?.ttlMs,
-        possibleDuplicate: false,
-      };
-      return this.#publisher.publish(message, options?.confirm ?? true);
+      return this.#publisher.publish(this.#outgoing(kind, destination, body, options), options?.confirm ?? true);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** A validated, encoded message. Throws what the caller rejects with. */
+  #outgoing(kind: DestinationKind, destination: string, body: unknown, options: PublishOptions | undefined): OutgoingMessage {
+    if (this.#closing || this.#state === 'closed') throw new ClosedError();
+    validateName(destination);
+    const capabilities = this.#capabilities!;
+    const { bytes, contentType } = this.#options.codec.encode(body, options?.contentType);
+    if (bytes.byteLength > capabilities.maxMessageBytes) {
+      throw new PayloadTooLargeError(bytes.byteLength, capabilities.maxMessageBytes, 'The message body');
+    }
+    if (kind === 'queue' && !capabilities.queues) {
+      throw new UnsupportedError(`The ${this.#options.transport.protocol} transport has no queues on this broker; publish to a topic, or use the STOMP or AMQP transport for queues`);
+    }
+    const headers = options?.headers;
+    if (headers !== undefined) checkHeaders(headers);
+    if (options?.priority !== undefined && !capabilities.priority) {
+      throw new UnsupportedError(`The ${this.#options.transport.protocol} transport cannot carry priority on this broker; leave priority unset`);
+    }
+    if (options?.ttlMs !== undefined && !capabilities.ttl) {
+      throw new UnsupportedError(`The ${this.#options.transport.protocol} transport cannot carry a TTL on this broker; leave ttlMs unset`);
+    }
+    return {
+      kind,
+      destination,
+      bytes,
+      headers,
+      contentType,
+      messageId: options?.messageId ?? this.#nextMessageId(),
+      correlationId: options?.correlationId,
+      replyTo: options?.replyTo,
+      persistent: options?.persistent,
+      priority: options?.priority,
+      ttlMs: options?.ttlMs,
+      possibleDuplicate: false,
+    };
+  }
+
+  #nextMessageId(): string {
+    return this.#messageIdPrefix + (this.#messageSeq++).toString(36);
+  }
+
+  // ----- request/reply ---------------------------------------------------------------------------
+
+  /**
+   * Sends a request to a queue, with a reply address this client owns and a correlationId, and resolves
+   * with the first reply carrying that correlationId. Rejects with TimeoutError after `timeoutMs`
+   * (default 30 s, failovers included), with the signal's reason when `signal` aborts, or with
+   * UnsupportedError where the protocol cannot carry a reply address. Requests waiting during a failover
+   * are sent again on the next connection (see ./request-reply.ts). On a transport without queues
+   * (MQTT 3.1.1) the request travels on a topic: every serving client gets it and the first reply wins.
+   */
+  request<T = unknown>(destination: string, body: unknown, options?: RequestOptions): Promise<Message<T>> {
+    try {
+      const timeoutMs = options?.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) {
+        throw InvalidArgumentError.format('timeoutMs', `must be a positive number of milliseconds up to 2^31-1, got ${String(timeoutMs)}`);
+      }
+      if (options?.replyTo !== undefined) {
+        throw InvalidArgumentError.format('replyTo', 'is set by request() to the reply address this client owns; use send() to name your own');
+      }
+      const kind = this.#capabilities!.queues ? 'queue' : 'topic';
+      const message = this.#outgoing(kind, destination, body, options);
+      const withCorrelation = { ...message, correlationId: message.correlationId ?? message.messageId };
+      return this.#requests.request(withCorrelation, timeoutMs, options?.signal) as Promise<Message<T>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Consumes a queue of requests and sends each handler's return value to the request's `replyTo`, with
+   * its correlationId. The request is acked once the reply is confirmed; a handler that throws sends no
+   * reply and nacks it. At-least-once: a request may come again after a failover (`possibleDuplicate`).
+   */
+  serve<T = unknown>(destination: string, handler: ServeHandler<T>, options?: ServeOptions): Promise<Consumer> {
+    const replying = replyingHandler(destination, handler, {
+      codec: this.#options.codec,
+      logger: this.#options.logger,
+      nextMessageId: () => this.#nextMessageId(),
+      publish: (message) => this.#publisher.publish(message, true),
+    });
+    const consumeOptions = { ...options, ack: 'auto' as const };
+    if (this.#capabilities?.queues === false) {
+      return this.subscribe(destination, replying, consumeOptions).then((sub) => ({ id: sub.id, destination, cancel: () => sub.unsubscribe() }));
+    }
+    return this.consume(destination, replying, consumeOptions);
   }
 
   /** Messages waiting for a connection, and messages written but not yet confirmed. */
@@ -392,6 +456,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#shutdown.abort(new ClosedError());
     const closed = new ClosedError();
     this.#publisher.failAll(closed);
+    this.#requests.failAll(closed);
     this.#subscriptions.endAll();
     const epoch = this.#epoch;
     this.#epoch = undefined;
@@ -402,6 +467,22 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     this.removeAllListeners();
   }
+}
+
+/**
+ * The endpoint to dial after the `resolve` option: another host and port, with TLS still verifying the
+ * endpoint's own host name. The transport's connection then reports the endpoint it was given.
+ */
+function dialed(endpoint: Endpoint, options: ResolvedOptions): { dial: Endpoint; tls: ResolvedOptions['tls'] } {
+  const target = options.resolve?.({ host: endpoint.host, port: endpoint.port });
+  if (target === undefined) return { dial: endpoint, tls: options.tls };
+  if (typeof target.host !== 'string' || target.host === '' || !Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
+    throw InvalidArgumentError.format('resolve', `must return { host, port } with a port from 1 to 65535, or undefined; got ${JSON.stringify(target)} for ${endpoint.display}`);
+  }
+  return {
+    dial: { ...endpoint, host: target.host, port: target.port },
+    tls: endpoint.secure ? { ...options.tls, servername: options.tls?.servername ?? endpoint.host } : options.tls,
+  };
 }
 
 function checkHeaders(headers: Record<string, string>): void {

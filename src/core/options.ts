@@ -24,7 +24,19 @@ export interface ConnectOptions {
   codec?: Codec;
   logger?: Logger;
   signal?: AbortSignal;
+  /**
+   * Where to dial an endpoint instead of its own host and port, like curl's `--resolve`: return
+   * `{ host, port }`, or undefined to dial the endpoint as written. TLS still checks the certificate
+   * against the endpoint's own host name (it is sent as `tls.servername`), and events, errors and
+   * `client.endpoint` keep naming the endpoint. For tests that aim real endpoint lists (such as
+   * `amazonMqEndpoints()`) at local brokers, tunnels and split-horizon DNS. Node only for TLS: a browser
+   * checks certificates against the host it dials.
+   */
+  resolve?: EndpointResolver;
 }
+
+/** See {@link ConnectOptions.resolve}. */
+export type EndpointResolver = (endpoint: { host: string; port: number | undefined }) => { host: string; port: number } | undefined;
 
 export const DEFAULTS = {
   heartbeatMs: 10_000,
@@ -60,6 +72,7 @@ export interface ResolvedOptions {
   codec: Codec;
   logger: Logger | undefined;
   signal: AbortSignal | undefined;
+  resolve: EndpointResolver | undefined;
 }
 
 function positive(name: string, value: number, allowZero = false): number {
@@ -121,7 +134,13 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     codec: options.codec ?? defaultCodec,
     logger: options.logger,
     signal: options.signal,
+    resolve: optionalFunction('resolve', options.resolve),
   };
+}
+
+function optionalFunction<T>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') throw InvalidArgumentError.format(name, `must be a function, got ${typeof value}`);
+  return value;
 }
 
 function stripUndefined<T extends object>(value: T | undefined): Partial<T> {

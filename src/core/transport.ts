@@ -54,9 +54,16 @@ export interface OpenOptions {
 
 export type DestinationKind = 'topic' | 'queue';
 
+/**
+ * What an outgoing message is addressed to: a topic or a queue by unified name, or (`reply`) the
+ * `replyTo` of a received request, exactly as the transport decoded it (`Delivery.replyTo`): a unified
+ * name, or the broker's own form of a temporary address (`/remote-temp-queue/…`, `/queue/amq.gen-…`).
+ */
+export type OutgoingKind = DestinationKind | 'reply';
+
 /** A message on its way out. The core has validated `destination` and encoded the body. */
 export interface OutgoingMessage {
-  readonly kind: DestinationKind;
+  readonly kind: OutgoingKind;
   readonly destination: string;
   readonly bytes: Uint8Array;
   readonly headers: Headers | undefined;
@@ -135,6 +142,18 @@ export interface TransportConnection {
   nack(delivery: Delivery, requeue: boolean): Promise<void>;
   /** Closes gracefully. After it, `onLost` is never called. */
   close(): Promise<void>;
+  /**
+   * Request/reply (optional; without it `request()` rejects with UnsupportedError): opens the one reply
+   * address this connection owns, and hands every message that arrives there to `deliver`. Resolves with
+   * the address to put in `replyTo`, in the form `Delivery.replyTo` takes on the serving side.
+   *
+   * The core calls it at most once per connection, and only once the client has made a request; it
+   * lives as long as the connection (a STOMP `/temp-queue/`, an AMQP dynamic node, an MQTT reply topic).
+   * The core owns correlation, time-outs and re-sends (../core/request-reply.ts). Replies need no ack: the
+   * transport settles them itself. Rejects with UnsupportedError, saying what to change, where the
+   * protocol cannot carry a reply address on this connection.
+   */
+  openReplyAddress?(deliver: (delivery: Delivery) => void): Promise<string>;
 }
 
 export interface Transport {

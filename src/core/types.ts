@@ -24,6 +24,13 @@ export interface PublishOptions {
   confirm?: boolean;
 }
 
+export interface RequestOptions extends PublishOptions {
+  /** How long to wait for the reply, failovers included (default 30 000 ms); then TimeoutError. */
+  timeoutMs?: number;
+  /** Gives up waiting: the request rejects with the signal's reason (an `AbortError` by default). */
+  signal?: AbortSignal;
+}
+
 export type AckMode = 'auto' | 'manual';
 
 export interface SubscribeOptions {
@@ -45,6 +52,9 @@ export interface SubscribeOptions {
 }
 
 export interface ConsumeOptions extends SubscribeOptions {}
+
+/** `serve()` options: those of the consumer it opens (`ack` is always 'auto': the reply settles the request). */
+export type ServeOptions = Omit<ConsumeOptions, 'ack'>;
 
 export interface NackOptions {
   /** Put the message back for redelivery (default true). False discards it or dead-letters it. */

@@ -15,6 +15,7 @@ import {
   DecodeError,
   InvalidDestinationError,
   PayloadTooLargeError,
+  TimeoutError,
   UnsupportedError,
   type Client,
   type ConnectOptions,
@@ -60,6 +61,8 @@ export interface ConformanceFixture {
   connectOptions?: Partial<ConnectOptions>;
   /** Messages in the failover stream (default 10 000). */
   failoverMessages?: number;
+  /** Requests in flight across the failover (default 1 000). */
+  failoverRequests?: number;
   /** How long to wait to be sure that nothing more arrives (default 300 ms). */
   quietMs?: number;
   /**
@@ -469,6 +472,70 @@ export function runConformance(fixture: ConformanceFixture): void {
       });
     });
 
+    describe('request/reply', () => {
+      const text = (m: Message) => new TextDecoder().decode(m.bytes);
+      if (!has('queues')) {
+        if (!has('headers')) {
+          it('rejects request with UnsupportedError saying how to carry a reply address', async () => {
+            const c = await client();
+            const request = c.request(randomName('rpc'), 'x', { timeoutMs: 10_000 });
+            await expect(request).rejects.toBeInstanceOf(UnsupportedError);
+            await expect(request).rejects.toThrow(/envelope/);
+          });
+        }
+        return;
+      }
+
+      it('matches 200 concurrent requests, each to its own reply, through one reply address', async () => {
+        const server = await client();
+        const requester = await client();
+        const queue = randomName('rpc');
+        const served: string[] = [];
+        await server.serve(queue, (m) => {
+          served.push(text(m));
+          return `re:${text(m)}`;
+        }, { prefetch: 50, concurrency: 20 });
+        const n = 200;
+        const replies = await Promise.all(Array.from({ length: n }, (_, i) => requester.request(queue, String(i), { timeoutMs: 30_000 })));
+        expect(replies.map(text)).toEqual(Array.from({ length: n }, (_, i) => `re:${i}`));
+        expect(new Set(replies.map((r) => r.correlationId)).size).toBe(n);
+        expect(served).toHaveLength(n);
+      });
+
+      it('rejects with TimeoutError when no reply comes within timeoutMs', async () => {
+        const c = await client();
+        const queue = randomName('rpcnone');
+        await expect(c.request(queue, 'anyone?', { timeoutMs: 300 })).rejects.toBeInstanceOf(TimeoutError);
+      });
+
+      it('sends no reply when the handler throws, and nacks the request', async () => {
+        const server = await client();
+        const requester = await client();
+        const queue = randomName('rpcthrow');
+        const errors: Error[] = [];
+        server.on('error', ({ error }) => void errors.push(error));
+        let calls = 0;
+        await server.serve(queue, (m) => {
+          calls++;
+          if (text(m) === 'fail' || !m.redelivered) throw new Error('handler failed');
+          return 'second attempt';
+        });
+        if (has('nack')) {
+          // Nacked with requeue: the broker redelivers it and the second attempt replies.
+          const reply = await requester.request(queue, 'retry', { timeoutMs: 20_000 });
+          expect(text(reply)).toBe('second attempt');
+          expect(calls).toBe(2);
+          expect(errors).toHaveLength(1);
+        } else {
+          // No nack on this protocol: the request stays unacked, and no reply is sent.
+          await expect(requester.request(queue, 'fail', { timeoutMs: 1000 })).rejects.toBeInstanceOf(TimeoutError);
+          expect(calls).toBe(1);
+          // The handler's error, then the nack's UnsupportedError.
+          expect(errors[0]!.message).toMatch(/handler/);
+        }
+      });
+    });
+
     describe('capabilities the combination lacks fail with UnsupportedError', () => {
       it('reports its capabilities', { meta: { fixtureLacks: [...fixture.lacks] } }, async () => {
         const c = await client();
@@ -574,6 +641,36 @@ export function runConformance(fixture: ConformanceFixture): void {
     if (fixture.pair) {
       const makePair = fixture.pair;
       describe('failover', () => {
+        if (has('queues')) {
+          it('completes every request in flight across the failover: none lost, none hanging', async () => {
+            const pair = await makePair();
+            try {
+              const total = fixture.failoverRequests ?? 1000;
+              const server = await client({}, pair);
+              const requester = await client({}, pair);
+              const queue = randomName('rpcfailover');
+              await server.serve(queue, (m) => `re:${new TextDecoder().decode(m.bytes)}`, { prefetch: 50, concurrency: 20 });
+              const requests: Promise<Message>[] = [];
+              for (let i = 0; i < total; i++) {
+                requests.push(requester.request(queue, String(i), { timeoutMs: 60_000 }));
+                if (i === Math.floor(total / 2)) {
+                  await sleep(20);
+                  await pair.killActive();
+                } else if (i % 100 === 0) {
+                  await sleep(1);
+                }
+              }
+              const results = await Promise.allSettled(requests);
+              const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${i}: ${String(r.reason)}`] : []));
+              expect(failed).toEqual([]);
+              const bodies = results.map((r) => (r.status === 'fulfilled' ? new TextDecoder().decode(r.value.bytes) : ''));
+              expect(bodies).toEqual(Array.from({ length: total }, (_, i) => `re:${i}`));
+            } finally {
+              await pair.dispose();
+            }
+          });
+        }
+
         if (!has('queues')) {
           // MQTT 3.1.1: no queues, but a persistent session keeps QoS 1 messages for its subscriptions while the
           // client is away; the client comes back on the other endpoint with the same client id and resumes it.

@@ -25,12 +25,19 @@ export interface TlsTerminator {
   close(): Promise<void>;
 }
 
-export async function startTlsTerminator(upstreamPort: number, options: { requireClientCertificate?: boolean } = {}): Promise<TlsTerminator> {
+export interface TlsTerminatorOptions {
+  requireClientCertificate?: boolean;
+  /** More DNS names for the server certificate (besides 127.0.0.1 and localhost), e.g. `*.mq.eu-west-1.amazonaws.com`. */
+  names?: string[];
+}
+
+export async function startTlsTerminator(upstreamPort: number, options: TlsTerminatorOptions = {}): Promise<TlsTerminator> {
   const dir = mkdtempSync(join(tmpdir(), 'umq-tls-'));
   try {
     const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
     run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=umq test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
-    writeFileSync(join(dir, 'server.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    const names = ['IP:127.0.0.1', 'DNS:localhost', ...(options.names ?? []).map((name) => `DNS:${name}`)];
+    writeFileSync(join(dir, 'server.cnf'), `subjectAltName=${names.join(',')}\n`);
     writeFileSync(join(dir, 'client.cnf'), 'extendedKeyUsage=clientAuth\n');
     for (const who of ['server', 'client']) {
       run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=umq test ${who}`, '-keyout', `${who}.key`, '-out', `${who}.csr`);

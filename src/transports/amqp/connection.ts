@@ -16,7 +16,7 @@ import {
   type Receiver,
   type Session,
 } from 'rhea-promise';
-import { ConnectionError, type UnifiedMqError } from '../../core/errors.js';
+import { ConnectionError, UnsupportedError, type UnifiedMqError } from '../../core/errors.js';
 import type {
   Delivery,
   Endpoint,
@@ -27,7 +27,7 @@ import type {
   TransportSubscription,
 } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
-import { capabilitiesOf, source, target, type AmqpDialect } from './dialect.js';
+import { capabilitiesOf, fallbackReplySource, offersDynamicNodes, replyTarget, source, target, type AmqpDialect, type Terminus } from './dialect.js';
 import type { GuardedSocket } from './guarded-socket.js';
 import { toDelivery } from './inbound.js';
 import type { BodySection } from './options.js';
@@ -71,7 +71,9 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
   readonly #options: OpenOptions;
   readonly #bodySection: BodySection;
   /** Sender links by kind and unified name: the publish path looks one up without building the address. */
-  readonly #senders = { topic: new Map<string, AddressSender>(), queue: new Map<string, AddressSender>() };
+  readonly #senders = { topic: new Map<string, AddressSender>(), queue: new Map<string, AddressSender>(), reply: new Map<string, AddressSender>() };
+  /** Request/reply: the receiver of this connection's reply node (see openReplyAddress). */
+  #replies: Receiver | undefined;
   readonly #subscriptions = new Map<unknown, Subscription>();
   readonly #settlements = new Settlements();
   #state: State = 'open';
@@ -105,7 +107,7 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
 
   /** Sender links attached or attaching (one per address). */
   get senderLinks(): number {
-    return this.#senders.topic.size + this.#senders.queue.size;
+    return this.#senders.topic.size + this.#senders.queue.size + this.#senders.reply.size;
   }
 
   // ---- SenderOwner ----------------------------------------------------------------------------------
@@ -134,7 +136,8 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
     const senders = this.#senders[message.kind];
     let sender = senders.get(message.destination);
     if (sender === undefined) {
-      sender = new AddressSender(this, this.#session, message.kind, message.destination, target(this.dialect, message.kind, message.destination));
+      const terminus = message.kind === 'reply' ? replyTarget(this.dialect, message.destination) : target(this.dialect, message.kind, message.destination);
+      sender = new AddressSender(this, this.#session, message.kind, message.destination, terminus);
       senders.set(message.destination, sender);
     }
     const amqpMessage = toAmqpMessage(message, sender.address, this.#bodySection);
@@ -216,6 +219,48 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
     subscription.unsettled.clear();
   }
 
+  // ---- request/reply ----------------------------------------------------------------------------------
+
+  /**
+   * A dynamic node (§3.5.3 `dynamic`): the broker creates a node that lives as long as the link and names
+   * it in its attach. Where the broker has none (or names none), a queue of this link's own instead
+   * ({@link fallbackReplySource}). Replies are accepted on arrival: a lost one is re-requested by the core.
+   */
+  async openReplyAddress(deliver: (delivery: Delivery) => void): Promise<string> {
+    if (this.#state !== 'open') throw this.inDoubt();
+    let receiver = offersDynamicNodes(this.dialect)
+      ? await this.#replyReceiver({ dynamic: true, expiry_policy: 'link-detach' } as unknown as Terminus).catch(() => undefined)
+      : undefined;
+    let address = receiver?.address;
+    if (receiver !== undefined && !address) await receiver.close({ closeSession: false }).catch(() => undefined);
+    if (!address) {
+      const fallback = fallbackReplySource(this.dialect, `umq-replies.${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`);
+      if (fallback === undefined) throw new UnsupportedError(`${this.endpoint.display} refused a dynamic reply node, which request() needs on this broker`);
+      try {
+        receiver = await this.#replyReceiver(fallback);
+      } catch (error) {
+        throw this.linkError(error, fallback.address);
+      }
+      address = fallback.address;
+    }
+    this.#replies = receiver!;
+    receiver!.on(ReceiverEvents.message, (context: EventContext) => {
+      if (context.message === undefined || context.delivery === undefined || this.#state !== 'open') return;
+      deliver(toDelivery(context.message, context.delivery, 'umq-replies'));
+    });
+    const lost = (context: EventContext) => {
+      if (this.#replies === context.receiver || context.receiver === undefined) this.#lost(context.receiver?.error ?? new Error('the broker closed the reply node'));
+    };
+    receiver!.on(ReceiverEvents.receiverError, lost);
+    receiver!.on(ReceiverEvents.receiverClose, lost);
+    return address;
+  }
+
+  async #replyReceiver(terminus: Terminus): Promise<Receiver> {
+    // Default credit window and auto-accept: replies need no application ack.
+    return this.#session.createReceiver({ source: terminus as never, autoaccept: true });
+  }
+
   // ---- settle -----------------------------------------------------------------------------------------
 
   ack(delivery: Delivery): Promise<void> {
@@ -256,7 +301,8 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
     this.#settlements.clear();
     for (const subscription of this.#subscriptions.values()) subscription.ended = true;
     this.#subscriptions.clear();
-    for (const senders of [this.#senders.topic, this.#senders.queue]) {
+    this.#replies = undefined;
+    for (const senders of [this.#senders.topic, this.#senders.queue, this.#senders.reply]) {
       for (const sender of [...senders.values()]) sender.fail(inDoubt);
       senders.clear();
     }

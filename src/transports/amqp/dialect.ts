@@ -74,6 +74,46 @@ export function target(dialect: AmqpDialect, kind: DestinationKind, name: string
   }
 }
 
+/**
+ * Where to send a reply, given the request's `replyTo`: the address the requester's broker handed out
+ * for its reply node, or a unified queue name a producer gave. RabbitMQ 3.x names a dynamic node
+ * `/queue/amq.gen-…`, a server-named auto-delete queue, which a `/queue/` target would declare again
+ * (refused: `amq.` names are reserved); `/reply-queue/NAME` routes to it without declaring it, as STOMP does.
+ */
+export function replyTarget(dialect: AmqpDialect, replyTo: string): Terminus {
+  switch (dialect) {
+    case 'rabbitmq':
+      if (replyTo.startsWith('/queue/')) return { address: `/reply-queue/${replyTo.slice('/queue/'.length)}` };
+      return replyTo.startsWith('/') ? { address: replyTo } : target(dialect, 'queue', replyTo);
+    case 'rabbitmq4':
+      return replyTo.startsWith('/') ? { address: replyTo } : target(dialect, 'queue', replyTo);
+    case 'activemq':
+      // `temp-queue://ID:…` for a dynamic node, `queue://x` from a JMS producer.
+      return replyTo.includes('://') ? { address: replyTo } : target(dialect, 'queue', replyTo);
+    case 'artemis':
+      return { address: replyTo };
+  }
+}
+
+/**
+ * Whether the broker creates dynamic nodes (§3.5.3) for receivers. RabbitMQ 3.x refuses with
+ * `amqp:not-implemented: Dynamic sources not supported` and ends the session, the connection with it
+ * (measured on 3.10.8), so it is not even asked; RabbitMQ 4.0 and 4.1 do not offer them either.
+ */
+export function offersDynamicNodes(dialect: AmqpDialect): boolean {
+  return dialect === 'activemq' || dialect === 'artemis';
+}
+
+/**
+ * The fallback reply node where a broker has no dynamic nodes: a topic source, for which RabbitMQ
+ * declares a queue of the link's own, bound to amq.topic and deleted when the link goes, which is what an
+ * exclusive reply queue would be. Replies are sent to the same `/topic/` address.
+ */
+export function fallbackReplySource(dialect: AmqpDialect, name: string): Terminus | undefined {
+  if (dialect === 'rabbitmq' || dialect === 'rabbitmq4') return { address: `/topic/${name}` };
+  return undefined;
+}
+
 /** Where to receive from: a queue, or a topic pattern with the dialect's wildcards. */
 export function source(dialect: AmqpDialect, kind: DestinationKind, pattern: string): Terminus {
   switch (dialect) {

@@ -11,7 +11,7 @@
  */
 import { SenderEvents, type Delivery as RheaDelivery, type EventContext, type Message as RheaMessage, type Sender, type Session } from 'rhea-promise';
 import type { UnifiedMqError } from '../../core/errors.js';
-import type { DestinationKind } from '../../core/transport.js';
+import type { OutgoingKind } from '../../core/transport.js';
 import type { Terminus } from './dialect.js';
 
 /** The caller's side of one publish: how to settle its promise. */
@@ -37,7 +37,7 @@ interface Waiting {
 }
 
 export class AddressSender {
-  readonly kind: DestinationKind;
+  readonly kind: OutgoingKind;
   /** The unified name, and the dialect's address for it. */
   readonly destination: string;
   readonly address: string;
@@ -48,7 +48,7 @@ export class AddressSender {
   /** Confirmed sends written and not yet settled by the broker. */
   readonly #unsettled = new Map<RheaDelivery, PendingSend>();
 
-  constructor(owner: SenderOwner, session: Session, kind: DestinationKind, destination: string, target: Terminus) {
+  constructor(owner: SenderOwner, session: Session, kind: OutgoingKind, destination: string, target: Terminus) {
     this.#owner = owner;
     this.kind = kind;
     this.destination = destination;

@@ -9,7 +9,7 @@
  */
 import { AuthenticationError, ConnectionError, InvalidArgumentError, UnifiedMqError } from '../../core/errors.js';
 import { matcher } from '../../core/destination.js';
-import type { Delivery, DestinationKind, OutgoingMessage } from '../../core/transport.js';
+import type { Delivery, DestinationKind, OutgoingKind, OutgoingMessage } from '../../core/transport.js';
 import { MemoryStore, type QueueState, type StoredMessage } from './store.js';
 
 const registry = new Map<string, MemoryBroker>();
@@ -58,6 +58,8 @@ export class BrokerSession {
   alive = true;
   readonly topicSubscriptions = new Map<string, (name: string) => boolean>();
   readonly consumers = new Map<string, QueueConsumer>();
+  /** This connection's temporary reply queue (request/reply): its address and the subscription id it feeds. */
+  reply: { address: string; id: string } | undefined;
   #outbox: Array<() => void> = [];
   #scheduled = false;
 
@@ -92,10 +94,24 @@ export class BrokerSession {
     for (const consumer of this.consumers.values()) this.broker.removeConsumer(consumer, requeue);
     this.consumers.clear();
     this.topicSubscriptions.clear();
+    if (this.reply) this.broker.replyAddresses.delete(this.reply.address);
     this.broker.sessions.delete(this);
   }
 
-  publish(kind: DestinationKind, message: OutgoingMessage, confirm: boolean): Promise<void> {
+  /**
+   * A temporary queue that lives as long as this connection, like a JMS temporary queue: replies sent
+   * to it after the connection ended are dropped.
+   */
+  openReply(id: string): Promise<string> {
+    if (!this.alive) return Promise.reject(new ConnectionError('The in-memory connection is closed'));
+    if (this.broker.hung) return new Promise(() => undefined);
+    const address = `/temp-queue/${this.broker.name}/${this.broker.nextReplySeq()}`;
+    this.reply = { address, id };
+    this.broker.replyAddresses.set(address, this);
+    return new Promise((resolve) => this.send(() => resolve(address)));
+  }
+
+  publish(kind: OutgoingKind, message: OutgoingMessage, confirm: boolean): Promise<void> {
     if (!this.alive) return Promise.reject(new ConnectionError('The in-memory connection is closed'));
     if (this.broker.hung) return new Promise(() => undefined);
     this.broker.route(kind, message);
@@ -144,6 +160,9 @@ export class MemoryBroker {
   readonly store: MemoryStore;
   readonly maxMessageBytes: number;
   readonly sessions = new Set<BrokerSession>();
+  /** Temporary reply queues by address; they live with their session, not in the store. */
+  readonly replyAddresses = new Map<string, BrokerSession>();
+  #replySeq = 0;
   #status: MemoryBrokerStatus = 'stopped';
   #hung = false;
   #refusing = false;
@@ -162,6 +181,8 @@ export class MemoryBroker {
   }
 
   get status(): MemoryBrokerStatus { return this.#status; }
+  /** @internal */
+  nextReplySeq(): number { return this.#replySeq++; }
   get hung(): boolean { return this.#hung; }
   get url(): string { return `memory://${this.name}`; }
 
@@ -239,7 +260,7 @@ export class MemoryBroker {
 
   // ----- routing ---------------------------------------------------------------------------------
 
-  route(kind: DestinationKind, message: OutgoingMessage): void {
+  route(kind: OutgoingKind, message: OutgoingMessage): void {
     // Every byte enters here: copy once, so a caller reusing its buffer cannot change a stored message.
     const stored: StoredMessage = {
       destination: message.destination,
@@ -255,6 +276,12 @@ export class MemoryBroker {
       possibleDuplicate: message.possibleDuplicate,
       deliveryCount: 0,
     };
+    if (kind === 'reply') {
+      const owner = this.replyAddresses.get(message.destination);
+      const reply = owner?.reply;
+      if (owner && reply) owner.send(() => owner.peer.deliver(reply.id, toDelivery(stored, undefined)));
+      return;
+    }
     if (kind === 'queue') {
       this.store.queue(message.destination).enqueue(stored);
       this.#dispatch(message.destination);

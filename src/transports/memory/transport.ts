@@ -20,6 +20,9 @@ import { lookupBroker, type BrokerSession, type MemoryPeer } from './broker.js';
 
 export interface MemoryTransportOptions {}
 
+/** The subscription id the broker delivers replies under; core subscription ids look like `sub-1`, `con-2`. */
+const REPLY_SUBSCRIPTION = 'reply';
+
 class MemoryConnection implements TransportConnection, MemoryPeer {
   readonly capabilities: Capabilities;
   #session: BrokerSession | undefined;
@@ -93,6 +96,12 @@ class MemoryConnection implements TransportConnection, MemoryPeer {
   nack(delivery: Delivery, requeue: boolean): Promise<void> {
     this.#session!.settle(delivery.tag, requeue ? 'requeue' : 'reject');
     return Promise.resolve();
+  }
+
+  /** A temporary queue of this connection's own (see BrokerSession.openReply). */
+  openReplyAddress(deliver: (delivery: Delivery) => void): Promise<string> {
+    this.#subscriptions.set(REPLY_SUBSCRIPTION, deliver);
+    return this.#session!.openReply(REPLY_SUBSCRIPTION);
   }
 
   async close(): Promise<void> {

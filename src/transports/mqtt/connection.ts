@@ -189,6 +189,27 @@ export class MqttConnection implements TransportConnection {
     if (emptied && this.#state === 'open') await this.#client.unsubscribeAsync(emptied.filter).catch(() => undefined);
   }
 
+  // ----- request/reply ---------------------------------------------------------------------------
+
+  /**
+   * The reply topic `replyPrefix/CLIENT-ID`: the MQTT 5 response topic (§4.10), or the reply-to of the
+   * 3.1.1 envelope. Client ids are unique per broker (§3.1.4: a second connection with the same id takes
+   * the session over), so the topic is this client's alone. Replies are PUBACKed on arrival.
+   */
+  async openReplyAddress(deliver: (delivery: Delivery) => void): Promise<string> {
+    if (this.#mode === 'none') {
+      throw new UnsupportedError(
+        'Request/reply needs a reply topic and a correlation id, which plain MQTT 3.1.1 cannot carry: turn the envelope on with ' +
+          'mqtt({ envelope: true }) on the requesting and the serving clients, or use MQTT 5 (mqtt({ protocolVersion: 5 })) where the broker has it',
+      );
+    }
+    // A unified name of two segments; characters that are separators or wildcards on some protocol become `_`.
+    const name = `${this.#settings.replyPrefix}.${this.#open.clientId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    const request: SubscriptionRequest = { id: 'umq-replies', kind: 'topic', destination: name, prefetch: 1000, durable: undefined, settle: false };
+    await this.subscribe(request, deliver);
+    return name;
+  }
+
   // ----- receiving -------------------------------------------------------------------------------
 
   /** Every PUBLISH from the broker ('message' fires before mqtt.js builds the PUBACK, which the gate holds). */

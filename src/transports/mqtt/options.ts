@@ -33,6 +33,12 @@ export interface MqttTransportOptions {
   /** The topic prefix that keeps queues apart from topics on MQTT 5 (default "queues"). */
   queuePrefix?: string;
   /**
+   * Request/reply: replies to this client's requests arrive on the topic `PREFIX/CLIENT-ID` (default
+   * "replies"), given to servers as the MQTT 5 response topic, or in the 3.1.1 envelope. Brokers with
+   * topic ACLs (Amazon MQ, Mosquitto with an acl_file) must let each client subscribe under it.
+   */
+  replyPrefix?: string;
+  /**
    * MQTT 3.1.1 only: carry headers and message properties in an envelope inside the payload (see
    * ./envelope.ts for the format). Off by default, because only unified-mq clients with the envelope on
    * can read such payloads; other clients (or other protocols on the same broker) see the envelope bytes.
@@ -59,6 +65,7 @@ export interface MqttSettings {
   readonly receiveMaximum: number;
   readonly queueGroup: string;
   readonly queuePrefix: string;
+  readonly replyPrefix: string;
   readonly envelope: boolean;
   readonly maxFrameBytes: number;
   readonly WebSocket: WebSocketConstructor | undefined;
@@ -99,6 +106,7 @@ export function resolveOptions(options: MqttTransportOptions): MqttSettings {
     receiveMaximum: integer('receiveMaximum', options.receiveMaximum ?? 100, 1, 65535),
     queueGroup: segment('queueGroup', options.queueGroup ?? 'unified-mq'),
     queuePrefix: segment('queuePrefix', options.queuePrefix ?? 'queues'),
+    replyPrefix: segment('replyPrefix', options.replyPrefix ?? 'replies'),
     envelope: options.envelope ?? false,
     maxFrameBytes: integer('maxFrameBytes', options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES, PROTOCOL_MAX_PACKET_BYTES),
     WebSocket: options.WebSocket,

@@ -25,7 +25,9 @@ import {
   durableUnsubscribeHeaders,
   headerLimits,
   namesInErrors,
+  REPLY_QUEUE,
   subscribeHeaders,
+  subscribesToReplyQueue,
   subscriptionId,
   toDestination,
   type HeaderLimits,
@@ -177,7 +179,11 @@ export class StompConnection implements TransportConnection {
       return Promise.reject(InvalidArgumentError.format('durable', `${JSON.stringify(request.durable)} names a subscription that is already active on this client`));
     }
     const destination = toDestination(this.dialect, request.kind, request.destination);
-    const subscription = new InboundSubscription(stompId, request, destination, deliver);
+    return this.#subscribeTo(new InboundSubscription(stompId, request, destination, deliver));
+  }
+
+  #subscribeTo(subscription: InboundSubscription): Promise<TransportSubscription> {
+    const { stompId, request, destination } = subscription;
     const headers: StompHeaders = { ...subscribeHeaders(this.dialect, request), id: this.#wire(stompId) };
     // The SUBSCRIBE carries a receipt, so the subscription is in place when this resolves.
     return new Promise<TransportSubscription>((resolve, reject) => {
@@ -200,6 +206,23 @@ export class StompConnection implements TransportConnection {
         reject(this.#writeError(error));
       }
     });
+  }
+
+  /**
+   * Request/reply: this connection's temporary queue ({@link REPLY_QUEUE}). Replies are acked by the
+   * broker on delivery (ack mode auto): a reply lost with the connection is re-requested by the core.
+   */
+  async openReplyAddress(deliver: (delivery: Delivery) => void): Promise<string> {
+    if (this.#state !== 'open') throw this.#closedError();
+    const request: SubscriptionRequest = { id: 'umq-replies', kind: 'queue', destination: 'umq-replies', prefetch: 1000, durable: undefined, settle: false };
+    if (subscribesToReplyQueue(this.dialect)) {
+      await this.#subscribeTo(new InboundSubscription(request.id, request, REPLY_QUEUE, deliver));
+    } else {
+      // RabbitMQ subscribes the connection itself, and names the temporary queue in the `subscription`
+      // header of what it delivers from it: registered under that name, #onMessage routes the replies.
+      this.#subscriptions.set(REPLY_QUEUE, new InboundSubscription(REPLY_QUEUE, request, REPLY_QUEUE, deliver));
+    }
+    return REPLY_QUEUE;
   }
 
   #onMessage(frame: ScannedFrame): void {

@@ -5,7 +5,7 @@
  * RabbitMQ: https://www.rabbitmq.com/docs/stomp
  */
 import { mapDestination } from '../../core/destination.js';
-import type { DestinationKind, OutgoingMessage, SubscriptionRequest } from '../../core/transport.js';
+import type { DestinationKind, OutgoingKind, OutgoingMessage, SubscriptionRequest } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
 
 export type StompDialect = 'activemq' | 'rabbitmq' | 'generic';
@@ -71,9 +71,34 @@ export function capabilitiesOf(dialect: StompDialect, maxFrameBytes: number, bin
 }
 
 /** `a.b.*` → `/topic/a.b.*`; `a.#` → `/topic/a.>` (ActiveMQ) or `/topic/a.#` (RabbitMQ). */
-export function toDestination(dialect: StompDialect, kind: DestinationKind, name: string): string {
+export function toDestination(dialect: StompDialect, kind: OutgoingKind, name: string): string {
+  if (kind === 'reply') return replyDestination(dialect, name);
   const prefix = kind === 'queue' ? '/queue/' : '/topic/';
   return prefix + mapDestination(name, '.', '*', dialect === 'activemq' ? '>' : '#');
+}
+
+/**
+ * Request/reply: the temporary queue each connection receives its replies on. Both brokers scope
+ * `/temp-queue/NAME` to the connection, so one fixed name gives one queue per connection. ActiveMQ creates
+ * a temporary queue and delivers to a SUBSCRIBE on that name; RabbitMQ creates an exclusive queue when a
+ * SEND names it in `reply-to`, subscribes the connection to it itself, and refuses a SUBSCRIBE to it.
+ * https://activemq.apache.org/components/classic/documentation/stomp, https://www.rabbitmq.com/docs/stomp#d.tqd
+ */
+export const REPLY_QUEUE = '/temp-queue/umq-replies';
+
+/** Whether replies need a SUBSCRIBE to {@link REPLY_QUEUE} (all but RabbitMQ, which subscribes by itself). */
+export function subscribesToReplyQueue(dialect: StompDialect): boolean {
+  return dialect !== 'rabbitmq';
+}
+
+/**
+ * Where to send a reply, given the request's `replyTo` as ./inbound.ts decoded it: ActiveMQ hands out
+ * `/remote-temp-queue/ID:…` (sent as is); RabbitMQ hands out `/reply-queue/amq.gen-…`, of which inbound
+ * keeps the name, and a name given by a producer is a queue.
+ */
+export function replyDestination(dialect: StompDialect, replyTo: string): string {
+  if (replyTo.startsWith('/')) return replyTo;
+  return dialect === 'rabbitmq' ? `/reply-queue/${replyTo}` : `/queue/${replyTo}`;
 }
 
 /** `/topic/a.b`, `/queue/a.b` or RabbitMQ's `/exchange/amq.topic/a.b` → `a.b` (unified names hold no `/`). */
