@@ -11,6 +11,16 @@ export default defineConfig({
         },
       },
       {
+        // The package as users get it (dist/, npm pack, the examples, the API reference); no Docker.
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          globalSetup: ['test/package/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/conformance/*.test.ts', 'test/failover/**/*.test.ts'],
