@@ -11,11 +11,14 @@ export default defineConfig({
         },
       },
       {
-        // Bundles the built package (dist/) the way users' bundlers do; `npm test` builds it first.
+        // The package as users get it: dist/ bundled by esbuild, Rollup and webpack, npm pack, the examples,
+        // the API reference. No Docker; the global setup builds dist/ when it is stale.
         test: {
-          name: 'bundle',
-          include: ['test/bundle/**/*.test.ts'],
-          testTimeout: 120_000,
+          name: 'package',
+          include: ['test/package/**/*.test.ts', 'test/bundle/**/*.test.ts'],
+          globalSetup: ['test/package/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -3,11 +3,12 @@
  *   npm run demo
  * Swap `memory()` for `mqtt()`, `stomp()` or `amqp()` and the endpoints for your brokers; nothing else changes.
  */
-import { connect, type Message } from '../src/index.js';
-import { MemoryBroker, MemoryStore, memory } from '../src/transports/memory/index.js';
+import { connect, type Message } from 'unified-mq';
+import { MemoryBroker, MemoryStore, memory } from 'unified-mq/memory';
 
 const text = (m: Message) => new TextDecoder().decode(m.bytes);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const until = async (done: () => boolean) => { while (!done()) await sleep(5); };
 const log = (section: string, line: string) => console.log(`[${section}] ${line}`);
 
 async function main(): Promise<void> {
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const s1 = await client.subscribe('orders.*', (m) => void fanout.push(`subscriber-1 got ${m.destination}: ${JSON.stringify(m.body)}`));
   const s2 = await client.subscribe('orders.#', (m) => void fanout.push(`subscriber-2 got ${m.destination}: ${JSON.stringify(m.body)}`));
   await client.publish('orders.created', { id: 7 }, { headers: { tenant: 'a' } });
-  await sleep(20);
+  await until(() => fanout.length === 2);
   fanout.sort().forEach((line) => log('fan-out', line));
   await s1.unsubscribe();
   await s2.unsubscribe();
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   const a = await client.consume('jobs.resize', () => void byWorker.A++, { prefetch: 1 });
   const b = await client.consume('jobs.resize', () => void byWorker.B++, { prefetch: 1 });
   await Promise.all(Array.from({ length: 10 }, (_, i) => client.send('jobs.resize', `job-${i}`)));
-  await sleep(50);
+  await until(() => byWorker.A + byWorker.B === 10);
   log('queue', `10 jobs split between workers: A=${byWorker.A}, B=${byWorker.B}`);
   await a.cancel();
   await b.cancel();
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     }
   }, { ack: 'manual' });
   await client.send('payments', 'payment-42');
-  await sleep(50);
+  await until(() => seen.length === 2);
   seen.forEach((line) => log('ack', line));
   await manual.cancel();
 
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     }
   }
   await Promise.all(confirms);
-  while (received.size < total) await sleep(10);
+  await until(() => received.size === total);
   const duplicates = [...received.values()].reduce((sum, n) => sum + n - 1, 0);
   log('failover', `${total} sent and confirmed, ${received.size} distinct received, 0 lost, ${duplicates} duplicate(s), ${flagged} flagged`);
   log('client', `now on ${client.endpoint} (${client.state})`);
@@ -95,3 +96,19 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+// Output:
+// [brokers] memory://active is active, memory://standby is standby
+// [client] connected to memory://active
+// [fan-out] subscriber-1 got orders.created: {"id":7}
+// [fan-out] subscriber-2 got orders.created: {"id":7}
+// [queue] 10 jobs split between workers: A=..., B=...
+// [ack] payment-42: first delivery, nack → requeue
+// [ack] payment-42: redelivered=true, ack
+// [failover] crashing memory://active after 1000 sends…
+// [failover] lost memory://active: memory://active crashed (connection reset)
+// [failover] restored 1 consumer(s)
+// [failover] failed over memory://active → memory://standby in ... ms
+// [failover] 2000 sent and confirmed, 2000 distinct received, 0 lost, ... duplicate(s), ... flagged
+// [client] now on memory://standby (connected)
+// [client] closed

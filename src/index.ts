@@ -1,3 +1,9 @@
+/**
+ * The core of unified-mq: {@link connect}, the {@link Client}, message and option types, and the error family.
+ * It imports no protocol library; take a transport from `unified-mq/mqtt`, `unified-mq/amqp`,
+ * `unified-mq/stomp` or `unified-mq/memory`.
+ * @module unified-mq
+ */
 export { connect, Client } from './core/client.js';
 export type { CloseOptions, Subscription, Consumer } from './core/client.js';
 export type { MessageStream } from './core/subscriptions.js';
@@ -25,7 +31,7 @@ export {
   DecodeError,
   isUnifiedMqError,
 } from './core/errors.js';
-export type { ErrorCode, EndpointFailure } from './core/errors.js';
+export type { ErrorCode, EndpointFailure, UnifiedMqErrorOptions } from './core/errors.js';
 export type * from './core/types.js';
 export type {
   Transport,

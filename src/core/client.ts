@@ -38,6 +38,7 @@ import type {
   SubscribeOptions,
 } from './types.js';
 
+/** Options of `client.close()`. */
 export interface CloseOptions {
   /** Flush the offline buffer and wait for confirmations first (default true). */
   drain?: boolean;
@@ -47,19 +48,30 @@ export interface CloseOptions {
 
 /** A live subscription (topic) made with a handler. */
 export interface Subscription {
+  /** Unique within the client, and the same after a failover. */
   readonly id: string;
+  /** The pattern subscribed to. */
   readonly destination: string;
+  /** Stops the subscription; messages delivered but not yet handled go back to the broker. */
   unsubscribe(): Promise<void>;
 }
 
 /** A live queue consumer made with a handler. */
 export interface Consumer {
+  /** Unique within the client, and the same after a failover. */
   readonly id: string;
+  /** The queue consumed. */
   readonly destination: string;
+  /** Stops consuming; messages delivered but not yet acknowledged go back to the queue. */
   cancel(): Promise<void>;
 }
 
+/**
+ * A connection to a broker (or to whichever of its endpoints is up) that survives failovers: publish, send,
+ * subscribe and consume through it, and listen to its typed {@link ClientEvents}. Create one with {@link connect}.
+ */
 export class Client extends EventEmitter<ClientEvents> {
+  /** The client's id on the broker: `ConnectOptions.clientId`, or the one generated. */
   readonly clientId: string;
   readonly #options: ResolvedOptions;
   readonly #platform: Platform;
@@ -76,7 +88,7 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #messageIdPrefix: string;
   #messageSeq = 0;
 
-  /** Use {@link connect}; the constructor is not part of the public API. */
+  /** @internal Use {@link connect}; the constructor is not part of the public API. */
   constructor(options: ResolvedOptions, platform: Platform = currentPlatform) {
     super();
     platform.checkTls(options.tls);
@@ -96,6 +108,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#requests = new RequestReply({ codec: options.codec, logger: options.logger, epoch: () => this.#epoch });
   }
 
+  /** Where the client is in its life: `'connecting'`, `'connected'`, `'reconnecting'` or `'closed'`. */
   get state(): ClientState { return this.#state; }
 
   /** The current endpoint, with its password removed; undefined while disconnected. */
@@ -435,7 +448,12 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   /** Messages waiting for a connection, and messages written but not yet confirmed. */
-  get pending(): { buffered: number; inFlight: number } {
+  get pending(): {
+    /** Held in the offline buffer until a connection is up. */
+    buffered: number;
+    /** Written to the broker and not yet confirmed. */
+    inFlight: number;
+  } {
     return { buffered: this.#publisher.buffered, inFlight: this.#publisher.inFlight };
   }
 

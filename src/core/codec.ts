@@ -39,6 +39,7 @@ function isJson(contentType: string): boolean {
   return base === JSON_CONTENT_TYPE || base.endsWith('+json');
 }
 
+/** The codec used when `ConnectOptions.codec` is absent: bytes as is, strings as UTF-8 text, anything else as JSON. */
 export const defaultCodec: Codec = {
   encode(body, contentType) {
     if (body instanceof Uint8Array) return { bytes: body, contentType };

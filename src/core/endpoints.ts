@@ -10,7 +10,9 @@ import { redact, redactUnparsable, redactUrl } from './redact.js';
 
 const SECURE_SCHEMES = new Set(['mqtts', 'mqtt+ssl', 'amqps', 'amqp+ssl', 'stomp+ssl', 'stomp+tls', 'wss', 'ssl', 'tls']);
 
+/** What {@link parseEndpoints} makes of an endpoint list or a `failover:` URI. */
 export interface ParsedEndpoints {
+  /** The endpoints in order: active first, then standby. */
   endpoints: Endpoint[];
   /** Options given in a failover URI, translated to our names. */
   failover: FailoverOptions;
@@ -18,6 +20,7 @@ export interface ParsedEndpoints {
   publishTimeoutMs: number | undefined;
 }
 
+/** Parses one endpoint URL such as `stomp+ssl://user:pass@b-1.example:61614`; throws `InvalidArgumentError` when it is not one. */
 export function parseEndpoint(url: string): Endpoint {
   if (typeof url !== 'string' || url.trim() === '') {
     throw new InvalidArgumentError('An endpoint must be a non-empty URL such as "mqtt://broker:1883"');

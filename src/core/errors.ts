@@ -3,6 +3,7 @@
  * edge (see each transport's `translate.ts`); nothing above a transport sees a library's own error.
  * No message built here ever contains a password: callers pass redacted endpoints (see `redact.ts`).
  */
+/** The `code` of every {@link UnifiedMqError}, one per error class: branch on it instead of on `instanceof`. */
 export type ErrorCode =
   | 'CONNECTION'
   | 'AUTHENTICATION'
@@ -16,6 +17,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'DECODE';
 
+/** What every error constructor takes besides its message: the `cause`, and whether a retry may succeed. */
 export interface UnifiedMqErrorOptions extends ErrorOptions {
   /** True when the same operation may succeed on another connection or after a failover. */
   retryable?: boolean;
@@ -28,8 +30,11 @@ export interface UnifiedMqErrorOptions extends ErrorOptions {
   deliveryFault?: boolean;
 }
 
+/** The base of every error unified-mq throws or emits; catch it to handle them all. */
 export class UnifiedMqError extends Error {
+  /** Which kind of failure this is; stable across versions, unlike the message text. */
   readonly code: ErrorCode;
+  /** True when the same operation may succeed on another connection or after a failover. */
   readonly retryable: boolean;
   /** See {@link UnifiedMqErrorOptions.deliveryFault}. */
   readonly deliveryFault: boolean;
@@ -47,9 +52,11 @@ export class UnifiedMqError extends Error {
 export interface EndpointFailure {
   /** The endpoint, with any password removed. */
   endpoint: string;
+  /** Why connecting to it failed. */
   error: Error;
 }
 
+/** No connection could be made, or an open one was lost; retryable, since another endpoint or attempt may work. */
 export class ConnectionError extends UnifiedMqError {
   /** Every endpoint tried, and why it failed (startup failures only). */
   readonly failures: readonly EndpointFailure[];
@@ -83,19 +90,23 @@ export class AuthenticationError extends UnifiedMqError {
   }
 }
 
+/** An operation did not complete in its time limit (connecting, a confirmation, a drain on close). */
 export class TimeoutError extends UnifiedMqError {
   constructor(message: string, options?: UnifiedMqErrorOptions) {
     super('TIMEOUT', message, { retryable: true, ...options });
   }
 }
 
+/** The transport cannot do this on this broker; the message names the alternative (see `client.capabilities`). */
 export class UnsupportedError extends UnifiedMqError {
   constructor(message: string, options?: UnifiedMqErrorOptions) {
     super('UNSUPPORTED', message, { ...options, retryable: false });
   }
 }
 
+/** A topic or queue name or pattern that is malformed, or that the protocol cannot express. */
 export class InvalidDestinationError extends UnifiedMqError {
+  /** The name as given. */
   readonly destination: string;
 
   constructor(destination: string, reason: string, options?: UnifiedMqErrorOptions) {
@@ -107,8 +118,11 @@ export class InvalidDestinationError extends UnifiedMqError {
   }
 }
 
+/** A message body over the broker's or the protocol's size limit; nothing was sent. */
 export class PayloadTooLargeError extends UnifiedMqError {
+  /** The body's size in bytes. */
   readonly size: number;
+  /** The largest size allowed, in bytes. */
   readonly limit: number;
 
   constructor(size: number, limit: number, where: string, options?: UnifiedMqErrorOptions) {
@@ -121,12 +135,14 @@ export class PayloadTooLargeError extends UnifiedMqError {
   }
 }
 
+/** The offline buffer is full (see `BufferOptions`): the publish was not accepted, or was dropped to make room. */
 export class BufferOverflowError extends UnifiedMqError {
   constructor(message: string, options?: UnifiedMqErrorOptions) {
     super('BUFFER_OVERFLOW', message, { ...options, retryable: false });
   }
 }
 
+/** The client was closed before the operation could complete; connect again to go on. */
 export class ClosedError extends UnifiedMqError {
   constructor(message = 'The client is closed; create a new one with connect()', options?: UnifiedMqErrorOptions) {
     super('CLOSED', message, { ...options, retryable: false });
@@ -146,6 +162,7 @@ export class InvalidArgumentError extends UnifiedMqError {
     super('INVALID_ARGUMENT', message, { ...options, retryable: false });
   }
 
+  /** An error about one option: `format('prefetch', 'must be a positive integer')`. */
   static format(property: string, message: string): InvalidArgumentError {
     return new InvalidArgumentError(`Option "${property}" ${message}`);
   }
@@ -158,6 +175,7 @@ export class DecodeError extends UnifiedMqError {
   }
 }
 
+/** A type guard: true when `error` is a {@link UnifiedMqError}, so its `code` and `retryable` can be read. */
 export function isUnifiedMqError(error: unknown): error is UnifiedMqError {
   return error instanceof UnifiedMqError;
 }

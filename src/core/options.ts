@@ -8,21 +8,33 @@ import type { Endpoint, Transport } from './transport.js';
 import type { BufferOptions, Codec, FailoverOptions, Logger, TlsOptions } from './types.js';
 import { defaultCodec } from './codec.js';
 
+/** Options of {@link connect}: the transport, the endpoints, and everything else with a default. */
 export interface ConnectOptions {
+  /** The protocol adapter: `mqtt()`, `amqp()`, `stomp()` or `memory()` from the package's subpaths. */
   transport: Transport;
   /** Active first, then standby; or one `failover:(…)?…` URI. */
   endpoints: string | readonly string[];
+  /** The user name for every endpoint that does not carry its own. */
   username?: string;
+  /** The password for every endpoint that does not carry its own; it never appears in errors, events or logs. */
   password?: string;
+  /** The client's id on the broker (MQTT sessions, durable subscriptions); generated when absent. */
   clientId?: string;
+  /** How the client walks the endpoints after a loss; see {@link DEFAULTS}. */
   failover?: FailoverOptions;
+  /** A connection silent for about this long is declared dead and failed over (default 10 s). */
   heartbeatMs?: number;
+  /** How long one connection attempt may take (default 10 s). */
   connectTimeoutMs?: number;
+  /** Bounds of the buffer that holds publishes while disconnected. */
   buffer?: BufferOptions;
   /** Node only. A browser chooses trust itself (its certificate store): there, `tls` is an InvalidArgumentError. */
   tls?: TlsOptions;
+  /** Replaces the default body encoding ({@link defaultCodec}). */
   codec?: Codec;
+  /** Receives diagnostics; nothing is logged without one. */
   logger?: Logger;
+  /** Aborts `connect()` while it is still walking the endpoints. */
   signal?: AbortSignal;
   /**
    * Where to dial an endpoint instead of its own host and port, like curl's `--resolve`: return
@@ -38,25 +50,46 @@ export interface ConnectOptions {
 /** See {@link ConnectOptions.resolve}. */
 export type EndpointResolver = (endpoint: { host: string; port: number | undefined }) => { host: string; port: number } | undefined;
 
+/** The default of every {@link ConnectOptions} setting, chosen to make losing the active broker cost as little as possible. */
 export const DEFAULTS = {
+  /** {@link ConnectOptions.heartbeatMs}. */
   heartbeatMs: 10_000,
+  /** {@link ConnectOptions.connectTimeoutMs}. */
   connectTimeoutMs: 10_000,
+  /** {@link ConnectOptions.failover}. */
   failover: {
+    /** {@link FailoverOptions.randomize}. */
     randomize: false,
     // The first pass after a loss is immediate; then 25, 50, 100, 200, 200… ms. A standby that
     // becomes ready is found within maxDelayMs (+ jitter) of it, which keeps the client's added delay
     // well under the 300 ms goal. Refused connections are cheap, so polling this often costs little.
+    /** {@link FailoverOptions.initialDelayMs}. */
     initialDelayMs: 25,
+    /** {@link FailoverOptions.maxDelayMs}. */
     maxDelayMs: 200,
+    /** {@link FailoverOptions.multiplier}. */
     multiplier: 2,
+    /** {@link FailoverOptions.jitter}. */
     jitter: 0.2,
+    /** {@link FailoverOptions.maxAttempts}. */
     maxAttempts: Infinity,
+    /** {@link FailoverOptions.startupMaxAttempts}. */
     startupMaxAttempts: Infinity,
+    /** {@link FailoverOptions.priorityBackup}. */
     priorityBackup: false,
   },
-  buffer: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024, overflow: 'reject' as const },
+  /** {@link ConnectOptions.buffer}. */
+  buffer: {
+    /** {@link BufferOptions.maxMessages}. */
+    maxMessages: 10_000,
+    /** {@link BufferOptions.maxBytes}: 16 MiB. */
+    maxBytes: 16 * 1024 * 1024,
+    /** {@link BufferOptions.overflow}. */
+    overflow: 'reject' as const,
+  },
 } as const;
 
+/** @internal {@link ConnectOptions} with defaults applied and endpoints parsed: what the client runs on. */
 export interface ResolvedOptions {
   transport: Transport;
   endpoints: Endpoint[];

@@ -13,7 +13,9 @@ import type { Capabilities, Codec, Message, MessageHandler, SubscribeOptions } f
 
 /** A subscription or consumer without a handler: iterate it with `for await`. */
 export interface MessageStream<T = unknown> extends AsyncIterable<Message<T>> {
+  /** Unique within the client, and the same after a failover. */
   readonly id: string;
+  /** The pattern or queue subscribed to. */
   readonly destination: string;
   /** Resolves once the subscription is established on the broker; rejects if it cannot be. */
   readonly ready: Promise<void>;

@@ -14,6 +14,7 @@ import { mapDestination } from '../../core/destination.js';
 import type { DestinationKind } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
 
+/** How a broker names AMQP 1.0 addresses for topics and queues, and what it supports; detected from its `open` frame. */
 export type AmqpDialect = 'activemq' | 'rabbitmq' | 'rabbitmq4' | 'artemis';
 
 export const DIALECTS: readonly AmqpDialect[] = ['activemq', 'rabbitmq', 'rabbitmq4', 'artemis'];

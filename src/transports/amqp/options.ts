@@ -4,6 +4,7 @@ import { DIALECTS, type AmqpDialect } from './dialect.js';
 /** A WebSocket constructor with the browser's API (`ws` in Node also fits). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
 
+/** Options of {@link amqp}: the broker's addressing dialect, virtual host, WebSocket and frame limit. */
 export interface AmqpTransportOptions {
   /** Addressing dialect; chosen from the broker's `product`/`version` open properties when absent. */
   dialect?: AmqpDialect;

@@ -20,6 +20,10 @@ const SCHEMES = ['amqp', 'amqps', 'amqp+ssl', 'ws', 'wss'] as const;
 
 const NO_SOCKET = { write() {}, end() {}, destroy() {} };
 
+/**
+ * The AMQP 1.0 transport on rhea-promise, for `amqp`, `amqps`, `ws` and `wss` endpoints:
+ * pass it as `ConnectOptions.transport`.
+ */
 export function amqp(options: AmqpTransportOptions = {}): Transport {
   const settings = resolveOptions(options);
   return {

@@ -24,18 +24,22 @@ export function lookupBroker(name: string): MemoryBroker | undefined {
   return registry.get(name);
 }
 
+/** Options of a {@link MemoryBroker}: its name, an optional shared store, users and a size limit. */
 export interface MemoryBrokerOptions {
+  /** The broker answers at `memory://NAME` while it is started. */
   name: string;
   /** Share one store between two brokers to make an active/standby pair. */
   store?: MemoryStore;
   /** If set, connections must present one of these username → password pairs. */
   users?: Record<string, string>;
+  /** The largest message body it accepts (default 4 MiB); a larger one rejects with `PayloadTooLargeError`. */
   maxMessageBytes?: number;
 }
 
+/** `'active'` accepts connections; `'standby'` waits for the shared store; `'stopped'` and `'crashed'` are down. */
 export type MemoryBrokerStatus = 'stopped' | 'standby' | 'active' | 'crashed';
 
-/** The client side of a connection, as the broker sees it. */
+/** @internal The client side of a connection, as the broker sees it. */
 export interface MemoryPeer {
   deliver(subscriptionId: string, delivery: Delivery): void;
   lost(error: UnifiedMqError): void;
@@ -54,6 +58,7 @@ interface QueueTag {
   readonly message: StoredMessage;
 }
 
+/** @internal One client connection, as the broker sees it. */
 export class BrokerSession {
   alive = true;
   readonly topicSubscriptions = new Map<string, (name: string) => boolean>();
@@ -155,10 +160,18 @@ export class BrokerSession {
   }
 }
 
+/**
+ * An in-process broker for tests, demos and examples, with faults to inject (`crash()`, `hang()`, …).
+ * Two brokers sharing one {@link MemoryStore} behave like an active/standby pair.
+ */
 export class MemoryBroker {
+  /** The name it answers to: `memory://NAME`. */
   readonly name: string;
+  /** Its persistent state: queues and the lock; shared with a standby when given in the options. */
   readonly store: MemoryStore;
+  /** The largest message body it accepts, in bytes. */
   readonly maxMessageBytes: number;
+  /** @internal */
   readonly sessions = new Set<BrokerSession>();
   /** Temporary reply queues by address; they live with their session, not in the store. */
   readonly replyAddresses = new Map<string, BrokerSession>();
@@ -180,10 +193,13 @@ export class MemoryBroker {
     this.maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
   }
 
+  /** Whether it is active, standby, stopped or crashed. */
   get status(): MemoryBrokerStatus { return this.#status; }
   /** @internal */
   nextReplySeq(): number { return this.#replySeq++; }
+  /** True after `hang()`, until it crashes, stops or restarts. */
   get hung(): boolean { return this.#hung; }
+  /** The endpoint to connect to: `memory://NAME`. */
   get url(): string { return `memory://${this.name}`; }
 
   /** Registers as memory://NAME. Becomes active, or standby while another broker holds the store. */
@@ -222,6 +238,7 @@ export class MemoryBroker {
     this.#refusing = refuse;
   }
 
+  /** Crashes it if it is up, then starts it again: active, or standby while the other broker of a pair holds the store. */
   async restart(): Promise<void> {
     if (this.#status !== 'stopped' && this.#status !== 'crashed') this.crash();
     await this.start();
@@ -238,7 +255,7 @@ export class MemoryBroker {
     for (const session of sessions) session.peer.lost(error);
   }
 
-  /** Accepts a connection, after a handshake that takes one timer tick. */
+  /** @internal Accepts a connection, after a handshake that takes one timer tick. */
   connect(peer: MemoryPeer, username: string | undefined, password: string | undefined): Promise<BrokerSession> {
     const refused = (why: string) => Promise.reject(new ConnectionError(`memory://${this.name} refused the connection: ${why}`, { refused: true }));
     if (this.#status === 'standby') return refused('the broker is a standby waiting for the store lock');
@@ -260,6 +277,7 @@ export class MemoryBroker {
 
   // ----- routing ---------------------------------------------------------------------------------
 
+  /** @internal */
   route(kind: OutgoingKind, message: OutgoingMessage): void {
     // Every byte enters here: copy once, so a caller reusing its buffer cannot change a stored message.
     const stored: StoredMessage = {
@@ -294,6 +312,7 @@ export class MemoryBroker {
     }
   }
 
+  /** @internal */
   addConsumer(consumer: QueueConsumer): void {
     let list = this.#consumers.get(consumer.queue);
     if (!list) this.#consumers.set(consumer.queue, (list = []));
@@ -301,6 +320,7 @@ export class MemoryBroker {
     this.#dispatch(consumer.queue);
   }
 
+  /** @internal */
   removeConsumer(consumer: QueueConsumer, requeue: boolean): void {
     const list = this.#consumers.get(consumer.queue);
     const index = list ? list.indexOf(consumer) : -1;
@@ -314,6 +334,7 @@ export class MemoryBroker {
     }
   }
 
+  /** @internal */
   settle(consumer: QueueConsumer, message: StoredMessage, outcome: 'ack' | 'requeue' | 'reject'): void {
     const queue = this.store.queue(consumer.queue);
     queue.unacked.delete(message);

@@ -4,6 +4,7 @@
  */
 import type { Headers } from '../../core/types.js';
 
+/** @internal A message as a queue holds it. */
 export interface StoredMessage {
   readonly destination: string;
   readonly bytes: Uint8Array;
@@ -20,6 +21,7 @@ export interface StoredMessage {
   deliveryCount: number;
 }
 
+/** @internal One queue: ready, unacknowledged and dead-lettered messages. */
 export class QueueState {
   /** Ready messages, highest priority first, FIFO within a priority. */
   ready: StoredMessage[] = [];
@@ -56,27 +58,36 @@ export class QueueState {
   }
 }
 
+/** @internal A broker, as the store's lock sees it. */
 export interface StoreHolder {
   readonly name: string;
   /** Called when the store was handed to this waiting broker. */
   takeOver(): void;
 }
 
+/**
+ * The persistent state of in-memory brokers: queues, their persistent messages, and the lock that makes
+ * one of two brokers sharing it active and the other standby.
+ */
 export class MemoryStore {
+  /** @internal */
   readonly queues = new Map<string, QueueState>();
   #holder: StoreHolder | undefined;
   readonly #waiting: StoreHolder[] = [];
   /** How long a standby takes to notice that the lock is free (ActiveMQ: lockAcquireSleepInterval). */
   readonly takeoverDelayMs: number;
 
+  /** @param options - `takeoverDelayMs`: how long a standby takes to take over a released store (default 0). */
   constructor(options?: { takeoverDelayMs?: number }) {
     this.takeoverDelayMs = options?.takeoverDelayMs ?? 0;
   }
 
+  /** The name of the broker holding the store (the active one), if any. */
   get holder(): string | undefined {
     return this.#holder?.name;
   }
 
+  /** @internal */
   queue(name: string): QueueState {
     let queue = this.queues.get(name);
     if (!queue) {
@@ -86,7 +97,7 @@ export class MemoryStore {
     return queue;
   }
 
-  /** Takes the lock if it is free; otherwise waits in line for it. */
+  /** @internal Takes the lock if it is free; otherwise waits in line for it. */
   acquire(broker: StoreHolder): boolean {
     if (this.#holder === undefined || this.#holder === broker) {
       this.#holder = broker;
@@ -96,7 +107,7 @@ export class MemoryStore {
     return false;
   }
 
-  /** Leaves the line or gives the lock up; the next broker in line takes over. */
+  /** @internal Leaves the line or gives the lock up; the next broker in line takes over. */
   release(broker: StoreHolder): void {
     const index = this.#waiting.indexOf(broker);
     if (index >= 0) this.#waiting.splice(index, 1);

@@ -18,8 +18,6 @@ import type {
 import type { Capabilities } from '../../core/types.js';
 import { lookupBroker, type BrokerSession, type MemoryPeer } from './broker.js';
 
-export interface MemoryTransportOptions {}
-
 /** The subscription id the broker delivers replies under; core subscription ids look like `sub-1`, `con-2`. */
 const REPLY_SUBSCRIPTION = 'reply';
 
@@ -112,8 +110,11 @@ class MemoryConnection implements TransportConnection, MemoryPeer {
   }
 }
 
-/** The in-memory transport: `connect({ transport: memory(), endpoints: ['memory://a', 'memory://b'] })`. */
-export function memory(_options: MemoryTransportOptions = {}): Transport {
+/**
+ * The transport for {@link MemoryBroker}s in the same process: `connect({ transport: memory(), endpoints: ['memory://a', 'memory://b'] })`.
+ * It has no options; the broker's behaviour is set on the broker.
+ */
+export function memory(): Transport {
   return {
     protocol: 'memory',
     schemes: ['memory'],

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../../core/errors.js';
 /** A WebSocket constructor (the browser's, `ws`, or any other with the same face). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
 
+/** Options of {@link mqtt}: the MQTT version, session handling, how queues map onto MQTT, and limits. */
 export interface MqttTransportOptions {
   /**
    * 4 = MQTT 3.1.1 (the default: ActiveMQ 5.x, Amazon MQ and RabbitMQ 3.x speak only this), 5 = MQTT 5

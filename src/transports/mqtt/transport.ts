@@ -22,6 +22,10 @@ const SCHEMES = ['mqtt', 'mqtts', 'mqtt+ssl', 'ws', 'wss'] as const;
 const CLOSED_ON_V5 = ': brokers that speak only MQTT 3.1.1 (ActiveMQ 5, RabbitMQ 3.x) do this to an MQTT 5 CONNECT; use mqtt({ protocolVersion: 4 }) there';
 const CLOSED_ON_V4 = ' (a TLS port does this to plain MQTT: use mqtts:// or wss:// there; RabbitMQ Web-MQTT does it to bad credentials)';
 
+/**
+ * The MQTT transport (3.1.1 by default, or 5) on mqtt.js, for `mqtt`, `mqtts`, `ws` and `wss` endpoints:
+ * pass it as `ConnectOptions.transport`.
+ */
 export function mqtt(options: MqttTransportOptions = {}): Transport {
   const settings = resolveOptions(options);
   return {

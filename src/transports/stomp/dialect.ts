@@ -8,6 +8,7 @@ import { mapDestination } from '../../core/destination.js';
 import type { DestinationKind, OutgoingKind, OutgoingMessage, SubscriptionRequest } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
 
+/** How a broker names STOMP destinations and headers, and what it supports; detected from its CONNECTED frame. */
 export type StompDialect = 'activemq' | 'rabbitmq' | 'generic';
 
 /** ActiveMQ's STOMP wire format refuses bodies over 100 MiB (StompWireFormat MAX_DATA_LENGTH). */

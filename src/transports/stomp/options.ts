@@ -3,6 +3,7 @@ import type { StompDialect } from './dialect.js';
 /** A WebSocket constructor (the browser's, `ws`, or any other with the same face). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
 
+/** Options of {@link stomp}: the broker's dialect, STOMP versions, virtual host, WebSocket, limits and ActiveMQ redelivery. */
 export interface StompTransportOptions {
   /**
    * The broker's dialect of destinations and headers. Detected from the CONNECTED frame's `server` header
@@ -39,7 +40,12 @@ export interface StompTransportOptions {
    * longer each time (at least 50 ms, doubling, up to 5 s), so that a handler that always fails does not
    * spin. After `maxRedeliveries` requeues (default Infinity) it is NACKed, which dead-letters it.
    */
-  activemqRedelivery?: { delayMs?: number; maxRedeliveries?: number };
+  activemqRedelivery?: {
+    /** The wait before the first redelivery, in ms (default 0). */
+    delayMs?: number;
+    /** Requeues before the message is dead-lettered (default Infinity). */
+    maxRedeliveries?: number;
+  };
 }
 
 /** What the socket factories need. */

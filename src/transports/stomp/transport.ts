@@ -23,6 +23,10 @@ const SCHEMES = ['stomp', 'stomp+ssl', 'stomp+tls', 'ws', 'wss'] as const;
  */
 const LIBRARY_HEARTBEAT_BACKSTOP = 10;
 
+/**
+ * The STOMP 1.2/1.1 transport on @stomp/stompjs, for `stomp`, `stomp+ssl`, `ws` and `wss` endpoints:
+ * pass it as `ConnectOptions.transport`.
+ */
 export function stomp(options: StompTransportOptions = {}): Transport {
   const settings = resolve(options);
   return {
