@@ -13,7 +13,13 @@
  * RabbitMQ 3.10 serves no AMQP over WebSocket. wss:// goes through a TLS terminator whose throwaway CA each
  * browser trusts through its own NSS certificate store (../support/browsers.ts): real verification.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExample } from '../../examples/browser/build.js';
+import { connect } from '../../src/index.js';
+import { stomp } from '../../src/transports/stomp/index.js';
 import type { BrokerInfo } from '../support/brokers.js';
 import { APP_PAGE, bundleBrowserApp, type BrowserTransport } from '../support/browser-app.js';
 import type { Setup } from '../support/browser-app/scenarios.js';
@@ -23,7 +29,7 @@ import { startPageServer, type PageServer } from '../support/page-server.js';
 import { sharedBroker } from '../support/shared-brokers.js';
 import { startTlsTerminator, type TlsTerminator } from '../support/tls-terminator.js';
 import { startWsBridge, type WsBridge } from '../support/ws-bridge.js';
-import { randomName } from '../support/wait.js';
+import { eventually, randomName } from '../support/wait.js';
 
 /** The transports whose browser entry bundles (issue 10: mqtt and amqp follow once they do). */
 const TRANSPORTS: readonly BrowserTransport[] = ['stomp'];
@@ -35,8 +41,10 @@ let broker: BrokerInfo;
 let bridge: WsBridge;
 const servers = new Map<BrowserTransport, PageServer>();
 const terminators = new Map<BrowserTransport, TlsTerminator>();
-/** A TLS server whose CA no browser trusts. */
-let untrusted: TlsTerminator;
+/** Per transport, a TLS server whose CA no browser trusts. */
+const untrusted = new Map<BrowserTransport, TlsTerminator>();
+/** The example page (examples/browser) and its two wss:// endpoints: TLS terminators in front of fault proxies to Web-STOMP. */
+let example: { server: PageServer; proxies: FaultProxy[]; terminators: TlsTerminator[] };
 
 /** Where each transport's WebSocket endpoint listens on the host, and its path. */
 function wsTarget(transport: BrowserTransport): { port: number; path: string } {
@@ -53,7 +61,6 @@ beforeAll(async () => {
   ensureBrowsers();
   broker = sharedBroker('rabbitmq');
   bridge = await startWsBridge(broker.ports.amqp!);
-  untrusted = await startTlsTerminator(broker.ports['stomp-ws']!);
   for (const transport of TRANSPORTS) {
     const bundle = await bundleBrowserApp(transport);
     // What a user's bundle of the package contains: the built browser files, never the sources.
@@ -62,13 +69,27 @@ beforeAll(async () => {
     expect(bundle.warnings).toEqual([]);
     servers.set(transport, await startPageServer({ '/': APP_PAGE, '/app.js': bundle.js }));
     terminators.set(transport, await startTlsTerminator(wsTarget(transport).port));
+    untrusted.set(transport, await startTlsTerminator(wsTarget(transport).port));
+  }
+  const built = mkdtempSync(join(tmpdir(), 'umq-example-'));
+  try {
+    await buildExample(built);
+    const [html, js] = ['index.html', 'app.js'].map((file) => readFileSync(join(built, file), 'utf8'));
+    const proxies = [await startFaultProxy('127.0.0.1', broker.ports['stomp-ws']!), await startFaultProxy('127.0.0.1', broker.ports['stomp-ws']!)];
+    example = {
+      server: await startPageServer({ '/': html!, '/index.html': html!, '/app.js': js! }),
+      proxies,
+      terminators: [await startTlsTerminator(proxies[0]!.port), await startTlsTerminator(proxies[1]!.port)],
+    };
+  } finally {
+    rmSync(built, { recursive: true, force: true });
   }
 });
 
 afterAll(async () => {
   await Promise.all([...servers.values()].map((s) => s.close()));
-  await Promise.all([...terminators.values()].map((t) => t.close()));
-  await untrusted?.close();
+  await Promise.all([...terminators.values(), ...untrusted.values(), ...(example?.terminators ?? [])].map((t) => t.close()));
+  await Promise.all([example?.server.close(), ...(example?.proxies ?? []).map((p) => p.close())]);
   await bridge?.close();
 });
 
@@ -76,11 +97,43 @@ describe.each(BROWSERS)('in %s', (browserName) => {
   let browser: TestBrowser;
 
   beforeAll(async () => {
-    browser = await launchBrowser(browserName, { trustedCertificates: [...terminators.values()].map((t) => t.ca) });
+    const trusted = [...terminators.values(), ...example.terminators].map((t) => t.ca);
+    browser = await launchBrowser(browserName, { trustedCertificates: trusted });
     console.log(`[browser] ${browserName} ${browser.version}`);
   });
 
   afterAll(() => browser?.close());
+
+  it('runs the browser example (examples/browser) over two wss:// endpoints: messages, state and failover shown live', async () => {
+    const name = randomName('example');
+    const [a, b] = example.terminators.map((t) => `wss://127.0.0.1:${t.port}/ws`);
+    const query = new URLSearchParams({ endpoints: `${a},${b}`, username: broker.username!, password: broker.password!, topic: `${name}.#` });
+    const page = await browser.newPage(example.server.url(`/?${query}`));
+    // Another client (Node, STOMP over TCP) publishes what the page shows.
+    const sender = await connect({ transport: stomp(), endpoints: [broker.endpoints.stomp!], username: broker.username, password: broker.password });
+    const text = (id: string) => page.evaluate((elementId) => document.getElementById(elementId)!.textContent ?? '', id);
+    try {
+      await eventually(async () => expect(await text('events')).toContain(`subscribed to ${name}.#`), 20_000);
+      expect(await text('state')).toBe('connected');
+      expect(await text('endpoint')).toBe(a);
+      await sender.publish(`${name}.greeting`, 'hello from Node');
+      await eventually(async () => expect(await text('messages')).toContain(`${name}.greeting: hello from Node`), 10_000);
+
+      await example.proxies[0]!.refuse(); // the active endpoint goes away
+      await eventually(async () => expect(await text('events')).toContain(`failover from ${a} to ${b}`), 20_000);
+      expect(await text('endpoint')).toBe(b);
+      expect(await text('state')).toBe('connected');
+      await eventually(async () => expect(await text('events')).toContain('1 subscription(s) restored'), 10_000);
+      await sender.publish(`${name}.after`, 'after the failover');
+      await eventually(async () => expect(await text('messages')).toContain(`${name}.after: after the failover`), 10_000);
+      const shown = await page.evaluate(() => document.querySelectorAll('#messages li').length, undefined);
+      expect(shown).toBe(2);
+    } finally {
+      await example.proxies[0]!.pass();
+      await sender.close();
+      await page.close();
+    }
+  });
 
   describe.each(TRANSPORTS)('%s over WebSocket', (transport) => {
     let page: BrowserPage;
@@ -192,7 +245,7 @@ describe.each(BROWSERS)('in %s', (browserName) => {
     });
 
     it('refuses wss:// to a server whose CA the browser does not trust', async () => {
-      const code = await page.evaluate((s) => window.umq.connectError(s), setup(transport, [`wss://127.0.0.1:${untrusted.port}${wsTarget(transport).path}`]));
+      const code = await page.evaluate((s) => window.umq.connectError(s), setup(transport, [`wss://127.0.0.1:${untrusted.get(transport)!.port}${wsTarget(transport).path}`]));
       expect(code).toBe('CONNECTION');
     });
   });
