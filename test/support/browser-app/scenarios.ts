@@ -299,6 +299,40 @@ export function scenarios(transport: () => Transport) {
       }
     },
 
+    /**
+     * For bench/browser-background.ts: how long after the endpoint froze (hook `freeze`) the heartbeat
+     * noticed, and the tab's visibility meanwhile. Nothing else: in a throttled tab, every further step waits for a timer.
+     */
+    async detect(setup: Setup): Promise<{ detectedAfterMs: number; visibility: string }> {
+      try {
+        const client = await open(setup);
+        let disconnectedAt = 0;
+        client.on('disconnected', () => void (disconnectedAt ||= performance.now()));
+        await client.subscribe(setup.name, () => undefined);
+        await hook('freeze');
+        const frozenAt = performance.now();
+        const visibility = document.visibilityState;
+        await until('the heartbeat to notice the frozen endpoint', () => disconnectedAt > 0, 600_000);
+        return { detectedAfterMs: Math.round(disconnectedAt - frozenAt), visibility };
+      } finally {
+        await closeAll();
+      }
+    },
+
+    /** For bench/browser-background.ts: connection losses of an idle client over `idleMs` (nothing frozen). */
+    async idle(setup: Setup & { idleMs: number }): Promise<{ disconnects: number; visibility: string; state: string }> {
+      try {
+        const client = await open(setup);
+        let disconnects = 0;
+        client.on('disconnected', () => void disconnects++);
+        await client.subscribe(setup.name, () => undefined);
+        await sleep(setup.idleMs);
+        return { disconnects, visibility: document.visibilityState, state: client.state };
+      } finally {
+        await closeAll();
+      }
+    },
+
     /** The active endpoint freezes (hook `freeze`: blackhole); the heartbeat notices and the client moves to B. */
     async heartbeat(setup: Setup): Promise<HeartbeatResult> {
       try {
