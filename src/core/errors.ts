@@ -42,11 +42,27 @@ export interface EndpointFailure {
 export class ConnectionError extends UnifiedMqError {
   /** Every endpoint tried, and why it failed (startup failures only). */
   readonly failures: readonly EndpointFailure[];
+  /**
+   * Nothing answered: the TCP connection was refused, or closed before the peer sent a byte (a standby
+   * behind a port proxy). Such an attempt costs neither side anything, so the endpoint walk probes again
+   * soon instead of backing off (see failover.ts).
+   */
+  readonly refused: boolean;
 
-  constructor(message: string, options?: UnifiedMqErrorOptions & { failures?: readonly EndpointFailure[] }) {
+  constructor(message: string, options?: UnifiedMqErrorOptions & { failures?: readonly EndpointFailure[]; refused?: boolean }) {
     super('CONNECTION', message, { retryable: true, ...options });
     this.failures = options?.failures ?? [];
+    this.refused = options?.refused ?? false;
   }
+}
+
+/** True when an attempt failed without costing anything (see ConnectionError.refused), however it was wrapped. */
+export function isRefusal(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Object && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof ConnectionError && e.refused) return true;
+    if ((e as { code?: unknown }).code === 'ECONNREFUSED') return true;
+  }
+  return false;
 }
 
 /** The broker refused the credentials. The client never retries this in a loop. */

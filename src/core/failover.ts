@@ -1,11 +1,16 @@
 /**
  * The endpoint walk. One pass tries every endpoint once, starting after the one just lost (a hung
- * broker would otherwise cost a whole connect time-out first). Between passes the client waits with
- * capped exponential backoff from p-retry, lengthened by a random jitter so that a fleet of clients
- * does not reconnect in lock-step. The first pass after a loss starts at once.
+ * broker would otherwise cost a whole connect time-out first). The first pass after a loss starts at once.
+ *
+ * Between passes the wait depends on what the pass cost. A pass whose every endpoint refused (the TCP
+ * connect was refused, or the peer closed it before sending a byte: a standby's closed ports) cost
+ * nothing on either side, so the next pass comes after `initialDelayMs`: a standby that takes over is
+ * found within that interval. Only passes where something timed out or failed its handshake back off:
+ * capped exponential, counted over those passes alone. Every wait gets a random jitter so that a fleet
+ * of clients does not reconnect in lock-step. p-retry counts the passes and stops the walk.
  */
 import pRetry, { AbortError } from 'p-retry';
-import { AuthenticationError, ConnectionError, type EndpointFailure } from './errors.js';
+import { AuthenticationError, ConnectionError, isRefusal, type EndpointFailure } from './errors.js';
 import type { Endpoint } from './transport.js';
 import type { FailoverOptions } from './types.js';
 
@@ -63,20 +68,23 @@ export async function walkEndpoints<T>(options: WalkOptions<T>): Promise<WalkRes
     const reasons = failures.map((f) => `${f.endpoint}: ${f.error.message}`).join('; ');
     throw new ConnectionError(`Could not connect to any of ${count} endpoint(s): ${reasons}`, { failures });
   };
+  let costlyPasses = 0;
   return pRetry(pass, {
     retries: options.maxPasses - 1,
-    minTimeout: settings.initialDelayMs,
-    maxTimeout: settings.maxDelayMs,
-    factor: settings.multiplier,
+    // The waits are made in onFailedAttempt, which knows what the pass cost.
+    minTimeout: 0,
+    maxTimeout: 0,
     randomize: false,
     signal,
-    // p-retry waits min(initial × multiplier^n, max) after this returns; the jitter is added here.
-    async onFailedAttempt({ retriesConsumed, retriesLeft }) {
+    async onFailedAttempt({ error, retriesLeft }) {
       if (retriesLeft <= 0) return;
-      const base = Math.min(settings.initialDelayMs * settings.multiplier ** retriesConsumed, settings.maxDelayMs);
-      const extra = Math.round(base * settings.jitter * Math.random());
-      delayBeforePass = base + extra;
-      if (extra > 0) await abortableSleep(extra, signal);
+      const failures = (error as ConnectionError).failures ?? [];
+      const refusedOnly = failures.length > 0 && failures.every((failure) => isRefusal(failure.error));
+      const base = refusedOnly
+        ? settings.initialDelayMs
+        : Math.min(settings.initialDelayMs * settings.multiplier ** costlyPasses++, settings.maxDelayMs);
+      delayBeforePass = base + Math.round(base * settings.jitter * Math.random());
+      if (delayBeforePass > 0) await abortableSleep(delayBeforePass, signal);
     },
   });
 }

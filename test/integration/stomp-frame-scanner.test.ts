@@ -1,12 +1,14 @@
 /**
- * The STOMP frame scanner beside stompjs's own parser, on the same bytes split every possible way: both
- * must agree on every frame boundary (the connection pairs their outputs), the scanner must decode the
- * headers stompjs gets wrong, and its size cap must trip before a body is buffered. No broker needed.
+ * The STOMP frame scanner in front of stompjs's own parser, on the same bytes split every possible way:
+ * the scanner cuts the frames it claims (MESSAGE, our RECEIPTs) with headers decoded right and bodies
+ * intact, passes every other frame on to stompjs whole and in order, and its caps trip before a body or a
+ * header block is buffered. No broker needed.
  */
 import { FrameImpl, Parser, type IFrame } from '@stomp/stompjs';
+import type { UnifiedMqError } from '../../src/core/errors.js';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, PayloadTooLargeError } from '../../src/core/errors.js';
-import { decodeValue, FrameScanner } from '../../src/transports/stomp/frame-scanner.js';
+import { decodeValue, FrameScanner, type ScannedFrame } from '../../src/transports/stomp/frame-scanner.js';
 
 const encoder = new TextEncoder();
 
@@ -48,62 +50,117 @@ const expectedHeaders = [
   { destination: '/queue/q', subscription: 's2', 'message-id': '  spaced-id  ', ack: 'A2' },
 ];
 
-/** Feeds the stream in the given chunk sizes to the scanner and to stompjs's parser, as GuardedSocket does. */
-function run(chunkSizes: (index: number) => number) {
-  const scanner = new FrameScanner(1024);
-  const frames: IFrame[] = [];
+const textBody = encoder.encode('no length, NUL-terminated');
+
+interface Harness {
+  scanner: FrameScanner;
+  /** What the scanner kept for the connection. */
+  claimed: ScannedFrame[];
+  /** What stompjs parsed from the bytes passed on to it. */
+  library: IFrame[];
+  heartbeats: number;
+  feed(chunk: Uint8Array): UnifiedMqError | undefined;
+}
+
+function harness(limits = { maxFrameBytes: 1024, maxHeaderBytes: 1024 }, claimReceipts = true): Harness {
+  const claimed: ScannedFrame[] = [];
+  const library: IFrame[] = [];
   let escape = false;
-  const parser = new Parser((raw) => {
-    const frame = FrameImpl.fromRawFrame(raw, escape);
-    if (frame.command === 'CONNECTED') escape = frame.headers.version === '1.2';
-    frames.push(frame);
-  }, () => undefined);
-  const paired: Array<{ scanned: Record<string, string>; library: IFrame }> = [];
+  const h: Harness = { scanner: undefined!, claimed, library, heartbeats: 0, feed: (chunk) => h.scanner.scan(chunk) };
+  const parser = new Parser(
+    (raw) => {
+      const frame = FrameImpl.fromRawFrame(raw, escape);
+      if (frame.command === 'CONNECTED') escape = frame.headers.version === '1.2';
+      library.push(frame);
+    },
+    () => void h.heartbeats++,
+  );
+  h.scanner = new FrameScanner(limits, {
+    claims: (command, headers) => command === 'MESSAGE' || (claimReceipts && command === 'RECEIPT' && headers['receipt-id'] === 'r7'),
+    frame: (frame) => void claimed.push({ ...frame, body: frame.body.slice() }),
+    // As GuardedSocket does: stompjs gets its own copy of what is passed on.
+    passOn: (bytes) => parser.parseChunk(bytes.slice().buffer),
+  });
+  return h;
+}
+
+/** Feeds the stream in the given chunk sizes, as GuardedSocket does. */
+function run(chunkSizes: (index: number) => number, claimReceipts = true): Harness {
+  const h = harness(undefined, claimReceipts);
   let offset = 0;
   for (let n = 0; offset < stream.length; n++) {
     const size = Math.max(1, chunkSizes(n));
     const chunk = stream.subarray(offset, offset + size);
     offset += chunk.length;
-    expect(scanner.scan(chunk)).toBeUndefined();
-    const before = frames.length;
-    parser.parseChunk(chunk.slice().buffer);
-    for (const frame of frames.slice(before)) {
-      if (frame.command !== 'MESSAGE') continue;
-      const scanned = scanner.messages.shift()!;
-      expect(scanned.libraryMessageId).toBe(frame.headers['message-id']);
-      paired.push({ scanned: scanned.headers, library: frame });
-    }
+    expect(h.feed(chunk)).toBeUndefined();
   }
-  expect(scanner.messages).toEqual([]);
-  expect(scanner.version).toBe('1.2');
-  return { frames, paired };
+  expect(h.scanner.version).toBe('1.2');
+  return h;
 }
 
+const splits: Array<[string, (n: number) => number]> = [
+  ['one chunk', () => stream.length],
+  ['byte by byte', () => 1],
+  ['2 bytes', () => 2],
+  ['7 bytes', () => 7],
+  ['uneven', (n) => [1, 13, 2, 40, 3, 5][n % 6]!],
+];
+
 describe('STOMP frame scanner', () => {
-  it('agrees with stompjs on every frame boundary, however the bytes are split', () => {
-    const splits: Array<[string, (n: number) => number]> = [
-      ['one chunk', () => stream.length],
-      ['byte by byte', () => 1],
-      ['2 bytes', () => 2],
-      ['7 bytes', () => 7],
-      ['uneven', (n) => [1, 13, 2, 40, 3, 5][n % 6]!],
-    ];
-    for (const [, split] of splits) {
-      const { frames, paired } = run(split);
-      expect(frames.map((f) => f.command)).toEqual(['CONNECTED', 'MESSAGE', 'MESSAGE', 'RECEIPT', 'ERROR']);
-      expect(paired.map((p) => p.scanned)).toEqual(expectedHeaders);
-      expect(paired[0]!.library.binaryBody).toEqual(binary);
+  it('cuts MESSAGEs and our RECEIPTs itself, and passes every other frame on to stompjs, however the bytes are split', () => {
+    for (const [name, split] of splits) {
+      const h = run(split);
+      expect(h.claimed.map((f) => f.command), name).toEqual(['MESSAGE', 'MESSAGE', 'RECEIPT']);
+      expect(h.claimed.slice(0, 2).map((f) => f.headers), name).toEqual(expectedHeaders);
+      expect(h.claimed[0]!.body, name).toEqual(binary);
+      expect(h.claimed[1]!.body, name).toEqual(textBody);
+      expect(h.claimed[2]!.headers['receipt-id']).toBe('r7');
+      expect(h.library.map((f) => f.command), name).toEqual(['CONNECTED', 'ERROR']);
+      expect(h.library[0]!.headers.server).toBe('Test/1');
+      expect(h.library[1]!.body).toBe('bad!');
     }
   });
 
+  it('passes on a RECEIPT that is not ours (stompjs waits for its DISCONNECT receipt)', () => {
+    for (const [name, split] of splits) {
+      const h = run(split, false);
+      expect(h.library.map((f) => f.command), name).toEqual(['CONNECTED', 'RECEIPT', 'ERROR']);
+      expect(h.library[1]!.headers['receipt-id']).toBe('r7');
+    }
+  });
+
+  it('gives stompjs a heart-beat for a read that held nothing for it', () => {
+    const h = harness();
+    h.feed(bytes('CONNECTED\nversion:1.2\n\n\0'));
+    const before = h.heartbeats;
+    h.feed(bytes('MESSAGE\nsubscription:s\nmessage-id:1\ncontent-length:2\n\nhi\0'));
+    expect(h.heartbeats).toBe(before + 1);
+    expect(h.claimed).toHaveLength(1);
+  });
+
+  it('keeps a body inside one read as a view of it, and copies one that spans reads once', () => {
+    const h = harness();
+    const chunk = bytes('MESSAGE\nsubscription:s\ncontent-length:3\n\nabc\0');
+    const views: Uint8Array[] = [];
+    const scanner = new FrameScanner({ maxFrameBytes: 100, maxHeaderBytes: 100 }, { claims: () => true, frame: (f) => void views.push(f.body), passOn: () => undefined });
+    scanner.scan(chunk);
+    expect(views[0]!.buffer).toBe(chunk.buffer);
+    scanner.scan(bytes('MESSAGE\nsubscription:s\ncontent-length:3\n\na'));
+    scanner.scan(bytes('bc'));
+    expect(views).toHaveLength(1);
+    scanner.scan(bytes('\0'));
+    expect(new TextDecoder().decode(views[1])).toBe('abc');
+    expect(h.claimed).toHaveLength(0);
+  });
+
   it('brings back the header values stompjs trims or unescapes wrongly', () => {
-    const { paired } = run(() => stream.length);
-    const library = paired[0]!.library.headers;
+    const h = run(() => stream.length);
     // What stompjs alone reports, for the record:
-    expect(library['x-backslash']).not.toBe('C:\\new\\r');
-    expect(library['x-spaces']).toBe('padded');
-    expect(paired[0]!.scanned['x-backslash']).toBe('C:\\new\\r');
-    expect(paired[0]!.scanned['x-spaces']).toBe('  padded  ');
+    const library = FrameImpl.fromRawFrame({ command: 'MESSAGE', headers: [['x-backslash', 'C\\c\\\\new\\\\r'], ['x-spaces', '  padded  ']], binaryBody: new Uint8Array() }, true);
+    expect(library.headers['x-backslash']).not.toBe('C:\\new\\r');
+    expect(library.headers['x-spaces']).toBe('padded');
+    expect(h.claimed[0]!.headers['x-backslash']).toBe('C:\\new\\r');
+    expect(h.claimed[0]!.headers['x-spaces']).toBe('  padded  ');
   });
 
   it('decodes STOMP 1.2 escapes in order, and 1.1 without \\r', () => {
@@ -114,31 +171,37 @@ describe('STOMP frame scanner', () => {
   });
 
   it('refuses a declared content-length over the cap before any of the body arrives', () => {
-    const scanner = new FrameScanner(100);
-    expect(scanner.scan(bytes('MESSAGE\nmessage-id:1\ncontent-length:100\n\n'))).toBeUndefined();
-    const error = new FrameScanner(100).scan(bytes('MESSAGE\nmessage-id:1\ncontent-length:101\n\n'));
+    expect(harness({ maxFrameBytes: 100, maxHeaderBytes: 100 }).feed(bytes('MESSAGE\nmessage-id:1\ncontent-length:100\n\n'))).toBeUndefined();
+    const error = harness({ maxFrameBytes: 100, maxHeaderBytes: 100 }).feed(bytes('MESSAGE\nmessage-id:1\ncontent-length:101\n\n'));
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect((error as PayloadTooLargeError).size).toBe(101);
   });
 
-  it('refuses a NUL-terminated body and a header block that grow over the cap', () => {
-    const body = new FrameScanner(100);
-    expect(body.scan(bytes('MESSAGE\nmessage-id:1\n\n', 'x'.repeat(60)))).toBeUndefined();
-    expect(body.scan(bytes('y'.repeat(60)))).toBeInstanceOf(PayloadTooLargeError);
-    const head = new FrameScanner(100);
-    expect(head.scan(bytes('MESSAGE\nx-long:', 'z'.repeat(120)))).toBeInstanceOf(PayloadTooLargeError);
+  it('refuses a NUL-terminated body over maxFrameBytes, and a header block over maxHeaderBytes', () => {
+    const body = harness({ maxFrameBytes: 100, maxHeaderBytes: 1000 });
+    expect(body.feed(bytes('MESSAGE\nmessage-id:1\n\n', 'x'.repeat(60)))).toBeUndefined();
+    expect(body.feed(bytes('y'.repeat(60)))).toBeInstanceOf(PayloadTooLargeError);
+    // A header block that never ends, read after read (a hostile server): refused at its own, smaller cap.
+    const head = harness({ maxFrameBytes: 1_000_000, maxHeaderBytes: 100 });
+    expect(head.feed(bytes('CONNECTED\nversion:1.2\n\n\0'))).toBeUndefined();
+    expect(head.feed(bytes('ERROR\nx-long:', 'z'.repeat(60)))).toBeUndefined();
+    const error = head.feed(bytes('z'.repeat(60)));
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error!.message).toContain('maxHeaderBytes');
+    // stompjs was given none of it.
+    expect(head.library.map((f) => f.command)).toEqual(['CONNECTED']);
   });
 
-  it('says which leading bytes of a chunk hold whole frames before an oversized one', () => {
-    const scanner = new FrameScanner(30);
-    const ok = 'RECEIPT\nreceipt-id:1\n\n\0\n';
-    const error = scanner.scan(bytes(ok, 'MESSAGE\ncontent-length:31\n\n'));
+  it('passes on the whole frames before an oversized one, and nothing of it', () => {
+    const h = harness({ maxFrameBytes: 30, maxHeaderBytes: 100 });
+    const error = h.feed(bytes('CONNECTED\nversion:1.2\n\n\0\n', 'MESSAGE\nsubscription:s\ncontent-length:1\n\nx\0', 'ERROR\ncontent-length:31\n\n'));
     expect(error).toBeInstanceOf(PayloadTooLargeError);
-    expect(scanner.safeLength).toBe(encoder.encode(ok).length);
+    expect(h.library.map((f) => f.command)).toEqual(['CONNECTED']);
+    expect(h.claimed.map((f) => f.command)).toEqual(['MESSAGE']);
   });
 
   it('refuses a content-length stompjs could never finish reading', () => {
-    expect(new FrameScanner(100).scan(bytes('MESSAGE\ncontent-length:-1\n\n'))).toBeInstanceOf(ConnectionError);
-    expect(new FrameScanner(100).scan(bytes('MESSAGE\ncontent-length:abc\n\n'))).toBeInstanceOf(ConnectionError);
+    expect(harness().feed(bytes('MESSAGE\ncontent-length:-1\n\n'))).toBeInstanceOf(ConnectionError);
+    expect(harness().feed(bytes('MESSAGE\ncontent-length:abc\n\n'))).toBeInstanceOf(ConnectionError);
   });
 });

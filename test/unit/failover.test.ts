@@ -173,6 +173,36 @@ describe('failover', () => {
     expect(c.state).toBe('connected');
   });
 
+  it('probes a standby whose ports refuse every initialDelayMs, and backs off only after time-outs', async () => {
+    // Refused: the walk comes back every initialDelayMs (no jitter here), however long the standby takes.
+    const { a, b } = await pair('probe');
+    const c = await client([a.url, b.url], { failover: { initialDelayMs: 10, maxDelayMs: 5_000, multiplier: 4, jitter: 0 } });
+    const delays: number[] = [];
+    c.on('reconnecting', ({ delayMs }) => void delays.push(delayMs));
+    b.refuseConnections();
+    a.crash(); // b takes the store over, but refuses until told otherwise
+    await eventually(() => expect(delays.length).toBeGreaterThanOrEqual(12));
+    b.refuseConnections(false);
+    await eventually(() => expect(c.state).toBe('connected'));
+    expect(Math.max(...delays)).toBe(10);
+
+    // Timed out: the wait between passes grows (10, 40, 160 ms, capped by maxDelayMs). A lower bound on
+    // the elapsed time, which load cannot break: probing every 10 ms would take 3 × 10 ms + 4 time-outs.
+    const hung = new MemoryBroker({ name: 'probe-hung' });
+    await hung.start();
+    cleanup.push(() => hung.stop());
+    hung.hang();
+    const startedAt = Date.now();
+    const connecting = connect({
+      transport: memory(),
+      endpoints: [hung.url],
+      connectTimeoutMs: 20,
+      failover: { initialDelayMs: 10, maxDelayMs: 5_000, multiplier: 4, jitter: 0, startupMaxAttempts: 4 },
+    });
+    await expect(connecting).rejects.toMatchObject({ name: 'ConnectionError' });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(10 + 40 + 160);
+  });
+
   it('closes with an error event after maxAttempts passes', async () => {
     const broker = new MemoryBroker({ name: 'giveup' });
     await broker.start();
@@ -203,8 +233,9 @@ describe('failover', () => {
     const moves: Array<{ from: string; to: string }> = [];
     c.on('failover', (e) => void moves.push(e));
     await primary.start();
-    await eventually(() => expect(c.endpoint).toBe(primary.url), 5000);
-    expect(moves).toMatchObject([{ from: backup.url, to: primary.url }]);
+    // The failover event comes once subscriptions are restored, a moment after the endpoint changed.
+    await eventually(() => expect(moves).toMatchObject([{ from: backup.url, to: primary.url }]), 5000);
+    expect(c.endpoint).toBe(primary.url);
     await c.send('q', 'on primary');
     await eventually(() => expect(got).toEqual(['on primary']));
   });

@@ -122,6 +122,8 @@ export function closedBeforeHeader(endpoint: Endpoint): ConnectionError {
     endpoint.secure
       ? `${endpoint.display} closed the connection before answering with the AMQP header: no AMQP listener behind it, or a broker that is not up yet`
       : `${endpoint.display} closed the connection before answering with the AMQP header: no AMQP listener behind it, or a TLS port (use amqps://)`,
+    // Nothing was negotiated: as cheap as a refused connect (a standby behind a port proxy), see failover.ts.
+    { refused: true },
   );
 }
 

@@ -219,7 +219,7 @@ export class MemoryBroker {
 
   /** Accepts a connection, after a handshake that takes one timer tick. */
   connect(peer: MemoryPeer, username: string | undefined, password: string | undefined): Promise<BrokerSession> {
-    const refused = (why: string) => Promise.reject(new ConnectionError(`memory://${this.name} refused the connection: ${why}`));
+    const refused = (why: string) => Promise.reject(new ConnectionError(`memory://${this.name} refused the connection: ${why}`, { refused: true }));
     if (this.#status === 'standby') return refused('the broker is a standby waiting for the store lock');
     if (this.#status !== 'active') return refused(`the broker is ${this.#status}`);
     if (this.#refusing) return refused('connections are refused');

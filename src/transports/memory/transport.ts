@@ -109,7 +109,7 @@ export function memory(_options: MemoryTransportOptions = {}): Transport {
     schemes: ['memory'],
     async open(endpoint, options) {
       const broker = lookupBroker(endpoint.host);
-      if (!broker) throw new ConnectionError(`${endpoint.display}: no in-memory broker is started under that name (connection refused)`);
+      if (!broker) throw new ConnectionError(`${endpoint.display}: no in-memory broker is started under that name (connection refused)`, { refused: true });
       const connection = new MemoryConnection(endpoint, options, broker.maxMessageBytes);
       const session = await new Promise<BrokerSession>((resolve, reject) => {
         options.signal.addEventListener('abort', () => reject(options.signal.reason), { once: true });

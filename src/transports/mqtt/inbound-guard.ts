@@ -13,6 +13,8 @@ import { PacketScanner } from './packet-scanner.js';
 export class InboundGuard {
   /** Date.now() when bytes last arrived. */
   lastHeardAt = Date.now();
+  /** Whether the broker has sent anything at all (a peer that closes before a byte refused the connection). */
+  heard = false;
   readonly #scanner: PacketScanner;
   #failure: UnifiedMqError | undefined;
   #socketError: unknown;
@@ -48,6 +50,7 @@ export class InboundGuard {
   admit(chunk: Uint8Array, pass: (bytes: Uint8Array) => void): void {
     if (this.#failure) return;
     this.lastHeardAt = Date.now();
+    this.heard = true;
     const violation = this.#scanner.scan(chunk);
     if (!violation) {
       pass(chunk);

@@ -82,7 +82,7 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: MqttSet
     const onAbort = () => fail(open.signal.reason);
     const onClose = () => {
       if (guard.socketError !== undefined) fail(guard.socketError);
-      else fail(new ConnectionError(`${endpoint.display} closed the connection before CONNACK${settings.protocolVersion === 5 ? CLOSED_ON_V5 : CLOSED_ON_V4}`));
+      else fail(new ConnectionError(`${endpoint.display} closed the connection before CONNACK${settings.protocolVersion === 5 ? CLOSED_ON_V5 : CLOSED_ON_V4}`, { refused: !guard.heard }));
     };
     const onConnect = () => {
       if (settled) return;

@@ -6,7 +6,7 @@
  * States: `open` → `closing` (close() called: DISCONNECT sent, onLost is never called) → `closed`; or
  * `open` → `closed` on a loss (socket closed, heart-beat silence, frame over the cap), reported to onLost.
  */
-import type { Client, IFrame, IMessage, StompHeaders } from '@stomp/stompjs';
+import type { Client, IFrame, StompHeaders } from '@stomp/stompjs';
 import { ConnectionError, InvalidArgumentError, UnifiedMqError } from '../../core/errors.js';
 import {
   POSSIBLE_DUPLICATE_HEADER,
@@ -31,7 +31,7 @@ import {
   type HeaderLimits,
   type StompDialect,
 } from './dialect.js';
-import type { FrameHeaders } from './frame-scanner.js';
+import type { FrameHeaders, ScannedFrame } from './frame-scanner.js';
 import type { GuardedSocket } from './guarded-socket.js';
 import { addApplicationHeaders, encodeValue, MESSAGE_ID_HEADER } from './headers.js';
 import { startWatchdog, type Watchdog } from './heartbeat.js';
@@ -42,6 +42,8 @@ import { LocalRedelivery } from './redelivery.js';
 import { errorText, translateRefusal, translateSocketError } from './translate.js';
 
 type State = 'open' | 'closing' | 'closed';
+
+const ignoreMessage = () => undefined;
 
 export interface StompSession {
   readonly endpoint: Endpoint;
@@ -88,10 +90,14 @@ export class StompConnection implements TransportConnection {
     this.#limits = headerLimits(dialect);
     this.#redelivery = new LocalRedelivery(settings.redeliveryDelayMs);
 
+    // MESSAGE frames and the RECEIPTs of our frames are read by the frame scanner, not by stompjs
+    // (frame-scanner.ts says why); stompjs keeps the handshake, heart-beats, ERROR and DISCONNECT.
+    socket.frames = {
+      claims: (command, headers) => command === 'MESSAGE' || (command === 'RECEIPT' && this.#receipts.has(headers['receipt-id'])),
+      frame: (frame) => (frame.command === 'MESSAGE' ? this.#onMessage(frame) : void this.#receipts.settle(frame.headers['receipt-id'])),
+    };
     client.onUnhandledReceipt = (frame) => void this.#receipts.settle(frame.headers['receipt-id']);
     client.onStompError = (frame) => this.#onErrorFrame(frame);
-    // A MESSAGE for a subscription already ended (still on the wire when UNSUBSCRIBE went out).
-    client.onUnhandledMessage = (frame) => void this.#takeHeaders(frame);
     client.onWebSocketError = (event) => void (this.#cause ??= translateSocketError(event, endpoint, open.password));
     client.onWebSocketClose = () => this.#lost(this.#cause ?? new ConnectionError(`${endpoint.display} closed the STOMP connection`));
     // stompjs's own heart-beat check is only a backstop (see heartbeat.ts and transport.ts).
@@ -175,7 +181,8 @@ export class StompConnection implements TransportConnection {
       });
       this.#subscriptions.set(stompId, subscription);
       try {
-        this.#client.subscribe(this.#wire(destination), (frame) => this.#onMessage(subscription, frame), headers);
+        // stompjs never calls this back: the frame scanner hands MESSAGE frames to #onMessage.
+        this.#client.subscribe(this.#wire(destination), ignoreMessage, headers);
       } catch (error) {
         this.#receipts.settle(headers.receipt);
         this.#subscriptions.delete(stompId);
@@ -184,29 +191,16 @@ export class StompConnection implements TransportConnection {
     });
   }
 
-  #onMessage(subscription: InboundSubscription, frame: IMessage): void {
-    const headers = this.#takeHeaders(frame);
-    if (!subscription.open) return;
+  #onMessage(frame: ScannedFrame): void {
+    const headers = frame.headers;
+    const subscriptionId = headers.subscription;
+    // A MESSAGE for a subscription already ended (still on the wire when UNSUBSCRIBE went out) is dropped.
+    const subscription = subscriptionId === undefined ? undefined : this.#subscriptions.get(subscriptionId);
+    if (subscription === undefined || !subscription.open || this.#state !== 'open') return;
     const ackId = (this.version === '1.2' ? headers.ack : headers['message-id']) ?? '';
     const tag: InboundTag = { ackId, subscription, redeliveries: 0 };
     if (subscription.acking) subscription.unsettled.add(tag);
-    subscription.deliver(toDelivery(headers, frame.binaryBody, tag));
-  }
-
-  /**
-   * The headers of the MESSAGE stompjs delivers, as the frame scanner decoded them. Both see the same
-   * bytes with the same frame boundaries, so the scanner's queue is in step with stompjs; the message id
-   * check guards that, and falls back to stompjs's (trimmed, imperfectly unescaped) headers if not.
-   */
-  #takeHeaders(frame: IMessage): FrameHeaders {
-    const queue = this.#socket.scanner.messages;
-    const wanted = frame.headers['message-id'];
-    while (queue.length > 0) {
-      const scanned = queue.shift()!;
-      if (scanned.libraryMessageId === wanted) return scanned.headers;
-    }
-    this.#open.logger?.warn?.('STOMP frame scanner out of step with stompjs; using stompjs headers', { endpoint: this.endpoint.display });
-    return frame.headers as FrameHeaders;
+    subscription.deliver(toDelivery(headers, frame.body, tag));
   }
 
   ack(delivery: Delivery): Promise<void> {

@@ -1,34 +1,58 @@
 /**
- * A byte-level scanner that sees every inbound byte before stompjs's parser does. It has two jobs that
- * stompjs cannot do:
+ * The STOMP inbound parser: every byte from the broker is read here once, and only here for the frames
+ * that matter for throughput.
  *
- * 1. A frame-size cap. stompjs's parser appends body bytes to a JS array until a declared
- *    `content-length` is reached, so a frame declaring 1 GiB grows the heap without bound
- *    (PROTOCOL-NOTES "Oversized frames"). The scanner rejects a frame as soon as its declared length, its
- *    NUL-terminated body or its header block passes `maxFrameBytes`.
- * 2. Faithful MESSAGE headers. stompjs trims header values and undoes STOMP 1.2 escapes in the wrong order
- *    (`\\n` in a value, i.e. a backslash then `n`, comes back as a backslash and a line feed), so it cannot
- *    return every value that was sent. The scanner decodes the header block of each MESSAGE frame itself
- *    (STOMP 1.2 §Value Encoding; 1.1 has no `\r`) and queues the result; the connection takes one entry per
- *    MESSAGE that stompjs delivers, in the same order.
+ * - MESSAGE frames, and RECEIPTs this SDK asked for, are cut here and handed to the connection whole
+ *   (headers decoded, body as a view of the received bytes, or one copy when it spans reads). stompjs
+ *   never sees them: its parser appends every body byte to a JS array (PROTOCOL-NOTES "Performance
+ *   facts": about 120 frames/s at 64 KiB), and it trims header values and undoes STOMP 1.2 escapes in the
+ *   wrong order (`\\n`, a backslash then `n`, would come back as a backslash and a line feed).
+ * - Every other frame (CONNECTED, ERROR, the RECEIPT of stompjs's own DISCONNECT) is passed on to stompjs
+ *   byte for byte, in order, so that stompjs keeps doing what it is good at: the handshake, heart-beats,
+ *   ERROR handling and the graceful disconnect. A frame is passed on once its header block is complete
+ *   (its command is known then); its body streams through.
+ * - Caps: a frame's declared `content-length` or NUL-terminated body may not pass `maxFrameBytes`, and a
+ *   header block may not pass `maxHeaderBytes` (a few KiB is what brokers allow themselves: ActiveMQ
+ *   10 KiB a header, RabbitMQ 4 KiB a frame's headers by default). A frame over a cap is refused before
+ *   it is buffered, and the connection is closed.
  *
- * Frame boundaries follow stompjs's parser exactly (EOLs and NULs between frames are heart-beats or
- * padding; the first `content-length` header, read with parseInt, fixes the body length), so both always
- * agree on where a frame ends. Body bytes are skipped by arithmetic or `indexOf(0)`, never one by one.
+ * Frame boundaries follow STOMP 1.2 §Augmented BNF the way stompjs reads them: EOLs and NULs between
+ * frames are heart-beats or padding; the first `content-length` header, read with parseInt, fixes the body
+ * length; without one the body ends at the first NUL. Body bytes are skipped by arithmetic or
+ * `indexOf(0)`, never one by one.
  */
 import { ConnectionError, PayloadTooLargeError, type UnifiedMqError } from '../../core/errors.js';
 
 export type FrameHeaders = Record<string, string>;
 
-/** One MESSAGE frame's headers, as sent, and its `message-id` as stompjs will report it (to pair the two). */
-export interface ScannedMessage {
+/** A frame this SDK handles itself. */
+export interface ScannedFrame {
+  readonly command: string;
+  /** Decoded (STOMP 1.2 §Value Encoding), the first of repeated entries kept. */
   readonly headers: FrameHeaders;
-  readonly libraryMessageId: string | undefined;
+  readonly body: Uint8Array;
+}
+
+export interface FrameSink {
+  /** Whether the connection handles this frame itself (it is then not passed on to stompjs). */
+  claims(command: string, headers: FrameHeaders): boolean;
+  /** A claimed frame, complete. */
+  frame(frame: ScannedFrame): void;
+  /** Bytes for stompjs: the frames not claimed, in order, and heart-beats. */
+  passOn(bytes: Uint8Array): void;
+}
+
+export interface ScannerLimits {
+  readonly maxFrameBytes: number;
+  readonly maxHeaderBytes: number;
 }
 
 const LF = 10;
 const CR = 13;
 const NUL = 0;
+/** Given to stompjs for a read that held no frame for it: a heart-beat, so that it knows the broker is alive. */
+const HEARTBEAT = new Uint8Array([LF]);
+const EMPTY = new Uint8Array(0);
 
 /**
  * `between` frames (EOL heart-beats and stray NULs are skipped), in the `head` (command line and headers,
@@ -42,36 +66,46 @@ const decoder = new TextDecoder();
 export class FrameScanner {
   /** The negotiated STOMP version, read from the CONNECTED frame; it decides how values are escaped. */
   version = '1.0';
-  /** MESSAGE frames whose headers were scanned, oldest first, until the connection takes them. */
-  readonly messages: ScannedMessage[] = [];
 
-  get safeLength(): number {
-    return this.#frameStart;
-  }
-
-  readonly #maxFrameBytes: number;
+  readonly #limits: ScannerLimits;
+  readonly #sink: FrameSink;
   #state: State = 'between';
   #head: Uint8Array[] = [];
   #headBytes = 0;
   /** In Head: the last byte that was not a CR was a LF, so a further LF ends the header block. */
   #afterLineFeed = false;
   #bodyRemaining = 0;
-  /** Where the frame being scanned starts in the current chunk (0 when it began in an earlier one). */
+  /** The frame being read: claimed (collected here) or passed on to stompjs. */
+  #claimed = false;
+  #command = '';
+  #headers: FrameHeaders = {};
+  /** A claimed body spanning reads: the parts so far (NUL-terminated), or the buffer being filled. */
+  #bodyParts: Uint8Array[] = [];
+  #bodyBuffer: Uint8Array | undefined;
+  #bodyFilled = 0;
+  /** In the current chunk: where the current frame starts (0 when it began in an earlier chunk). */
   #frameStart = 0;
+  /** In the current chunk: where the bytes not yet passed on to stompjs start, or -1. */
+  #passFrom = -1;
+  #passedOn = false;
 
-  constructor(maxFrameBytes: number) {
-    this.#maxFrameBytes = maxFrameBytes;
+  constructor(limits: ScannerLimits, sink: FrameSink) {
+    this.#limits = limits;
+    this.#sink = sink;
   }
 
   /**
-   * Scans one chunk. Returns the error to close the connection with, or undefined when all is well. After
-   * an error, `safeLength` is how many bytes of the chunk precede the offending frame (they hold complete
-   * frames, or the end of one, that may still be delivered).
+   * Scans one chunk: claimed frames go to the sink as they complete, the rest is passed on. Returns the
+   * error to close the connection with, or undefined; after an error, the frames before the offending
+   * one have been delivered or passed on, and nothing of it.
    */
   scan(chunk: Uint8Array): UnifiedMqError | undefined {
     const length = chunk.length;
-    let i = 0;
     this.#frameStart = 0;
+    this.#passedOn = false;
+    // A frame passed on to stompjs continues from the previous chunk.
+    this.#passFrom = this.#state !== 'between' && this.#state !== 'head' && !this.#claimed ? 0 : -1;
+    let i = 0;
     while (i < length) {
       switch (this.#state) {
         case 'between': {
@@ -86,105 +120,102 @@ export class FrameScanner {
           break;
         }
         case 'head': {
-          // The header block ends at an empty line: LF, any CRs, LF. Jump from LF to LF with indexOf.
-          const start = i;
-          let end = -1;
-          let j = i;
-          if (this.#afterLineFeed) {
-            while (j < length && chunk[j] === CR) j++;
-            if (j < length) {
-              if (chunk[j] === LF) end = j;
-              else this.#afterLineFeed = false;
-            }
-          }
-          while (end < 0 && j < length) {
-            const lineFeed = chunk.indexOf(LF, j);
-            if (lineFeed < 0) {
-              this.#afterLineFeed = false;
-              break;
-            }
-            let k = lineFeed + 1;
-            while (k < length && chunk[k] === CR) k++;
-            if (k === length) {
-              this.#afterLineFeed = true;
-              break;
-            }
-            if (chunk[k] === LF) end = k;
-            else j = k;
-          }
-          const piece = chunk.subarray(start, end < 0 ? length : end);
+          const end = this.#headEnd(chunk, i);
+          const piece = chunk.subarray(i, end < 0 ? length : end);
           this.#headBytes += piece.length;
-          if (this.#headBytes > this.#maxFrameBytes) {
-            return new PayloadTooLargeError(this.#headBytes, this.#maxFrameBytes, 'A received STOMP header block (maxFrameBytes)');
+          if (this.#headBytes > this.#limits.maxHeaderBytes) {
+            return this.#fail(chunk, new PayloadTooLargeError(this.#headBytes, this.#limits.maxHeaderBytes, 'A received STOMP header block (maxHeaderBytes)'));
           }
           this.#head.push(piece);
-          if (end < 0) return undefined;
+          if (end < 0) {
+            i = length;
+            break;
+          }
           i = end + 1;
-          const error = this.#endOfHead();
-          if (error) return error;
+          const error = this.#endOfHead(chunk);
+          if (error) return this.#fail(chunk, error);
           break;
         }
         case 'fixed-body': {
           const take = Math.min(this.#bodyRemaining, length - i);
+          if (this.#claimed) this.#collectFixed(chunk, i, take);
           this.#bodyRemaining -= take;
           i += take;
-          if (this.#bodyRemaining === 0) this.#state = 'between';
+          if (this.#bodyRemaining === 0) this.#complete(chunk, i - take, i - 1);
           break;
         }
         case 'nul-body': {
           const nul = chunk.indexOf(NUL, i);
           if (nul < 0) {
             this.#bodyRemaining += length - i;
-            if (this.#bodyRemaining > this.#maxFrameBytes) {
-              return new PayloadTooLargeError(this.#bodyRemaining, this.#maxFrameBytes, 'A received STOMP frame body (maxFrameBytes)');
+            if (this.#bodyRemaining > this.#limits.maxFrameBytes) {
+              return this.#fail(chunk, new PayloadTooLargeError(this.#bodyRemaining, this.#limits.maxFrameBytes, 'A received STOMP frame body (maxFrameBytes)'));
             }
-            return undefined;
+            if (this.#claimed) this.#bodyParts.push(chunk.subarray(i));
+            i = length;
+            break;
           }
+          this.#complete(chunk, i, nul);
           i = nul + 1;
-          this.#state = 'between';
           break;
         }
       }
     }
+    // A header block still open here may belong to a frame for stompjs: it is passed on once complete.
+    this.#flush(chunk, this.#state === 'head' ? this.#frameStart : length);
+    if (!this.#passedOn) this.#sink.passOn(HEARTBEAT);
     return undefined;
   }
 
-  /** The header block is complete: read the command and content-length; decode MESSAGE headers. */
-  #endOfHead(): UnifiedMqError | undefined {
-    const bytes = this.#head.length === 1 ? this.#head[0]! : concat(this.#head, this.#headBytes);
-    this.#head = [];
-    this.#headBytes = 0;
-    // UTF-8 never encodes a character with bytes below 0x80, so splitting the decoded text on LF and ':'
-    // is the same as splitting the bytes.
-    const lines = decoder.decode(bytes).split('\n');
-    const command = stripCr(lines[0]!);
-    // stompjs reads the first `content-length` as given on the wire (not unescaped, parseInt), and so do we.
-    let contentLength: string | undefined;
-    let rawMessageId: string | undefined;
-    const isMessage = command === 'MESSAGE';
-    const headers: FrameHeaders | undefined = isMessage ? {} : undefined;
-    const unescape = command === 'CONNECT' || command === 'CONNECTED' ? 0 : this.version === '1.2' ? 2 : this.version === '1.1' ? 1 : 0;
-    for (let n = 1; n < lines.length; n++) {
-      const line = stripCr(lines[n]!);
-      if (line === '') continue;
-      const colon = line.indexOf(':');
-      if (colon < 0) continue;
-      const rawKey = line.slice(0, colon);
-      const rawValue = line.slice(colon + 1);
-      if (contentLength === undefined && rawKey === 'content-length') contentLength = rawValue;
-      if (command === 'CONNECTED' && rawKey === 'version') this.version = rawValue.trim();
-      if (headers) {
-        if (rawMessageId === undefined && rawKey === 'message-id') rawMessageId = rawValue;
-        const key = unescape ? decodeValue(rawKey, unescape === 2) : rawKey;
-        // STOMP 1.2 §Repeated Header Entries: the first occurrence wins.
-        if (Object.prototype.hasOwnProperty.call(headers, key)) continue;
-        const value = unescape ? decodeValue(rawValue, unescape === 2) : rawValue;
-        if (key === '__proto__') Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
-        else headers[key] = value;
+  /** The index of the LF that ends the header block (an empty line: LF, any CRs, LF), or -1. */
+  #headEnd(chunk: Uint8Array, from: number): number {
+    const length = chunk.length;
+    let j = from;
+    if (this.#afterLineFeed) {
+      while (j < length && chunk[j] === CR) j++;
+      if (j < length) {
+        if (chunk[j] === LF) return j;
+        this.#afterLineFeed = false;
       }
     }
-    if (headers) {
-      this.messages.push({ headers, libraryMessageId: rawMessageId === undefined ? undefined : libraryView(rawMessageId, unescape === 2) });
+    while (j < length) {
+      const lineFeed = chunk.indexOf(LF, j);
+      if (lineFeed < 0) {
+        this.#afterLineFeed = false;
+        return -1;
+      }
+      let k = lineFeed + 1;
+      while (k < length && chunk[k] === CR) k++;
+      if (k === length) {
+        this.#afterLineFeed = true;
+        return -1;
+      }
+      if (chunk[k] === LF) return k;
+      j = k;
+    }
+    return -1;
+  }
+
+  /** The header block is complete: decode it, decide who reads the frame, and how its body ends. */
+  #endOfHead(chunk: Uint8Array): UnifiedMqError | undefined {
+    const pieces = this.#head;
+    const bytes = pieces.length === 1 ? pieces[0]! : concat(pieces, this.#headBytes);
+    this.#head = [];
+    this.#headBytes = 0;
+    const { command, headers, contentLength } = this.#decodeHead(bytes);
+    if (command === 'CONNECTED' && headers.version !== undefined) this.version = headers.version.trim();
+    this.#claimed = this.#sink.claims(command, headers);
+    if (this.#claimed) {
+      this.#command = command;
+      this.#headers = headers;
+      // Whatever was waiting for stompjs in this chunk comes before this frame.
+      this.#flush(chunk, this.#frameStart);
+    } else if (pieces.length > 1 || this.#frameStart === 0) {
+      // The frame began in an earlier chunk: pass on its head from there, then this chunk from its start.
+      for (let n = 0; n < pieces.length - 1; n++) this.#passOn(pieces[n]!);
+      if (this.#passFrom < 0) this.#passFrom = 0;
+    } else if (this.#passFrom < 0) {
+      this.#passFrom = this.#frameStart;
     }
     if (contentLength === undefined) {
       this.#state = 'nul-body';
@@ -196,26 +227,92 @@ export class FrameScanner {
       // stompjs would wait for a body that never ends: the connection is unusable.
       return new ConnectionError(`The broker sent a ${command} frame with an invalid content-length ${JSON.stringify(contentLength)}`);
     }
-    if (declared > this.#maxFrameBytes) {
-      return new PayloadTooLargeError(declared, this.#maxFrameBytes, `A received STOMP ${command} frame's declared content-length (maxFrameBytes)`);
+    if (declared > this.#limits.maxFrameBytes) {
+      return new PayloadTooLargeError(declared, this.#limits.maxFrameBytes, `A received STOMP ${command} frame's declared content-length (maxFrameBytes)`);
     }
     this.#state = 'fixed-body';
     this.#bodyRemaining = declared + 1; // the body, then its NUL
+    this.#bodyBuffer = undefined;
+    this.#bodyFilled = 0;
     return undefined;
   }
-}
 
-const EDGE_SPACE = /^\s|\s$/;
+  #decodeHead(bytes: Uint8Array): { command: string; headers: FrameHeaders; contentLength: string | undefined } {
+    // UTF-8 never encodes a character with bytes below 0x80, so splitting the decoded text on LF and ':'
+    // is the same as splitting the bytes.
+    const lines = decoder.decode(bytes).split('\n');
+    const command = stripCr(lines[0]!);
+    // STOMP 1.2 §Value Encoding: CONNECT and CONNECTED are never escaped; 1.1 has no `\r` escape.
+    const unescape = command === 'CONNECT' || command === 'CONNECTED' ? 0 : this.version === '1.2' ? 2 : this.version === '1.1' ? 1 : 0;
+    const headers: FrameHeaders = {};
+    // stompjs reads the first `content-length` as given on the wire (not unescaped, parseInt), and so do we.
+    let contentLength: string | undefined;
+    for (let n = 1; n < lines.length; n++) {
+      const line = stripCr(lines[n]!);
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const rawKey = line.slice(0, colon);
+      const rawValue = line.slice(colon + 1);
+      if (contentLength === undefined && rawKey === 'content-length') contentLength = rawValue;
+      const key = unescape ? decodeValue(rawKey, unescape === 2) : rawKey;
+      // STOMP 1.2 §Repeated Header Entries: the first occurrence wins.
+      if (Object.prototype.hasOwnProperty.call(headers, key)) continue;
+      const value = unescape ? decodeValue(rawValue, unescape === 2) : rawValue;
+      if (key === '__proto__') Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
+      else headers[key] = value;
+    }
+    return { command, headers, contentLength };
+  }
 
-/**
- * A value the way stompjs's FrameImpl.fromRawFrame reports it (trimmed, then its replace chain), so
- * that the connection can check it pairs each scanned MESSAGE with the frame stompjs delivers.
- */
-function libraryView(raw: string, escaped: boolean): string {
-  if (raw.indexOf('\\') < 0 && !EDGE_SPACE.test(raw)) return raw;
-  const value = raw.replace(/^\s+|\s+$/g, '');
-  if (!escaped) return value;
-  return value.replace(/\\r/g, '\r').replace(/\\n/g, '\n').replace(/\\c/g, ':').replace(/\\\\/g, '\\');
+  #collectFixed(chunk: Uint8Array, from: number, take: number): void {
+    const bodyBytes = Math.min(take, this.#bodyRemaining - 1); // without the trailing NUL
+    if (bodyBytes <= 0) return;
+    if (this.#bodyBuffer === undefined) {
+      // A body inside one read stays a view of it; one that spans reads is copied once into its own buffer.
+      if (take === this.#bodyRemaining) return;
+      this.#bodyBuffer = new Uint8Array(this.#bodyRemaining - 1);
+    }
+    this.#bodyBuffer.set(chunk.subarray(from, from + bodyBytes), this.#bodyFilled);
+    this.#bodyFilled += bodyBytes;
+  }
+
+  /** The current frame ends in this chunk: its body (if claimed and held here) is [bodyFrom, bodyEnd). */
+  #complete(chunk: Uint8Array, bodyFrom: number, bodyEnd: number): void {
+    this.#state = 'between';
+    if (!this.#claimed) return;
+    this.#claimed = false;
+    let body: Uint8Array;
+    if (this.#bodyBuffer !== undefined) {
+      body = this.#bodyBuffer;
+      this.#bodyBuffer = undefined;
+    } else if (this.#bodyParts.length > 0) {
+      this.#bodyParts.push(chunk.subarray(bodyFrom, bodyEnd));
+      body = concat(this.#bodyParts, this.#bodyParts.reduce((n, part) => n + part.length, 0));
+      this.#bodyParts = [];
+    } else {
+      body = bodyEnd > bodyFrom ? chunk.subarray(bodyFrom, bodyEnd) : EMPTY;
+    }
+    const headers = this.#headers;
+    this.#headers = {};
+    this.#sink.frame({ command: this.#command, headers, body });
+  }
+
+  /** Passes on what waits for stompjs in this chunk, up to `end`. */
+  #flush(chunk: Uint8Array, end: number): void {
+    if (this.#passFrom < 0) return;
+    if (end > this.#passFrom) this.#passOn(chunk.subarray(this.#passFrom, end));
+    this.#passFrom = -1;
+  }
+
+  #passOn(bytes: Uint8Array): void {
+    this.#passedOn = true;
+    this.#sink.passOn(bytes);
+  }
+
+  #fail(chunk: Uint8Array, error: UnifiedMqError): UnifiedMqError {
+    this.#flush(chunk, this.#frameStart);
+    return error;
+  }
 }
 
 function stripCr(line: string): string {

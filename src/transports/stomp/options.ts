@@ -20,11 +20,17 @@ export interface StompTransportOptions {
   /** A WebSocket constructor for ws:// and wss:// (default: `ws` in Node, the platform's in a browser). */
   WebSocket?: WebSocketConstructor;
   /**
-   * The largest frame body (and header block) accepted from the broker, in bytes. A frame declaring more
-   * closes the connection with PayloadTooLargeError before it is buffered. It also bounds what this
-   * transport sends (`capabilities.maxMessageBytes`). Default 16 MiB.
+   * The largest frame body accepted from the broker, in bytes. A frame declaring more closes the
+   * connection with PayloadTooLargeError before it is buffered. It also bounds what this transport sends
+   * (`capabilities.maxMessageBytes`). Default 16 MiB.
    */
   maxFrameBytes?: number;
+  /**
+   * The largest header block (command line and headers) accepted from the broker, in bytes. Brokers allow
+   * themselves a few KiB (RabbitMQ 4 KiB of headers by default, ActiveMQ 10 KiB a header); a block growing
+   * past this closes the connection with PayloadTooLargeError. Default 64 KiB.
+   */
+  maxHeaderBytes?: number;
   /**
    * ActiveMQ only: how `nack({ requeue: true })` redelivers. ActiveMQ turns a STOMP NACK into a poison ack
    * (the message goes to the dead-letter queue at once), so a requeue is redelivered by this client, the way
@@ -40,6 +46,7 @@ export interface StompTransportOptions {
 export interface SocketSettings {
   readonly WebSocket: WebSocketConstructor | undefined;
   readonly maxFrameBytes: number;
+  readonly maxHeaderBytes: number;
 }
 
 /** The options with their defaults applied. */
@@ -52,3 +59,4 @@ export interface StompSettings extends SocketSettings {
 }
 
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;

@@ -33,6 +33,10 @@ export class Receipts {
     return id;
   }
 
+  has(receiptId: string | undefined): boolean {
+    return receiptId !== undefined && this.#pending.has(receiptId);
+  }
+
   /** A RECEIPT arrived. False when the id is not one of ours (stompjs's DISCONNECT receipt, say). */
   settle(receiptId: string | undefined): boolean {
     if (receiptId === undefined) return false;

@@ -11,7 +11,7 @@ import { StompConnection } from './connection.js';
 import { detectDialect } from './dialect.js';
 import { GuardedSocket } from './guarded-socket.js';
 import { requestedInterval } from './heartbeat.js';
-import { DEFAULT_MAX_FRAME_BYTES, type StompSettings, type StompTransportOptions } from './options.js';
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_HEADER_BYTES, type StompSettings, type StompTransportOptions } from './options.js';
 import { createSocket } from './socket.node.js';
 import { translateConnectError, translateSocketError } from './translate.js';
 
@@ -40,6 +40,8 @@ export function stomp(options: StompTransportOptions = {}): Transport {
 function resolve(options: StompTransportOptions): StompSettings {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1) throw InvalidArgumentError.format('maxFrameBytes', 'must be a positive integer');
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  if (!Number.isInteger(maxHeaderBytes) || maxHeaderBytes < 256) throw InvalidArgumentError.format('maxHeaderBytes', 'must be an integer of 256 or more');
   const delayMs = options.activemqRedelivery?.delayMs ?? 0;
   const maxRedeliveries = options.activemqRedelivery?.maxRedeliveries ?? Infinity;
   if (!(delayMs >= 0)) throw InvalidArgumentError.format('activemqRedelivery.delayMs', 'must be 0 or more');
@@ -54,6 +56,7 @@ function resolve(options: StompTransportOptions): StompSettings {
     versions,
     WebSocket: options.WebSocket,
     maxFrameBytes,
+    maxHeaderBytes,
     redeliveryDelayMs: delayMs,
     maxRedeliveries,
   };
@@ -63,7 +66,7 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: StompSe
   if (open.signal.aborted) return Promise.reject(abortError(open.signal, endpoint));
   let socket: GuardedSocket;
   try {
-    socket = new GuardedSocket(createSocket(endpoint, open.tls, settings), settings.maxFrameBytes);
+    socket = new GuardedSocket(createSocket(endpoint, open.tls, settings), settings);
   } catch (error) {
     return Promise.reject(error instanceof UnifiedMqError ? error : translateSocketError(error, endpoint, open.password));
   }
@@ -115,7 +118,7 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: StompSe
     let socketError: UnifiedMqError | undefined;
     client.onWebSocketError = (event) => void (socketError ??= translateSocketError(event, endpoint, open.password));
     // A standby behind Docker's port proxy accepts TCP, then closes it: that is a refusal, not "up".
-    client.onWebSocketClose = () => fail(socketError ?? new ConnectionError(`${endpoint.display} closed the connection before STOMP CONNECTED`));
+    client.onWebSocketClose = () => fail(socketError ?? new ConnectionError(`${endpoint.display} closed the connection before STOMP CONNECTED`, { refused: !socket.heard }));
     open.signal.addEventListener('abort', onAbort, { once: true });
     client.activate();
   });
