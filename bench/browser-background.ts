@@ -34,7 +34,7 @@ const HEARTBEATS = [2000, 10_000];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Row { condition: string; heartbeatMs: number; visibility: string; detectedAfterMs: number[] }
+interface Row { condition: string; heartbeatMs: number; visibility: string; detectedAfterMs: number[]; lostBeforeFreeze: number[] }
 
 async function main(): Promise<void> {
   ensureBrowsers();
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       endpoints: [endpoint], username: broker.username, password: broker.password, name: `bench.bg.${Date.now()}`, heartbeatMs,
     });
     const measure = async (condition: string, heartbeatMs: number, hiddenBeforeFreezeMs: number) => {
-      const row: Row = { condition, heartbeatMs, visibility: '', detectedAfterMs: [] };
+      const row: Row = { condition, heartbeatMs, visibility: '', detectedAfterMs: [], lostBeforeFreeze: [] };
       for (let round = 0; round < ROUNDS; round++) {
         const proxy = await startFaultProxy('127.0.0.1', broker.ports['stomp-ws']!);
         server.hooks = {
@@ -78,7 +78,8 @@ async function main(): Promise<void> {
         const result = await app.evaluate((s) => window.umq.detect(s), setup(heartbeatMs, proxy.url('ws', '/ws')));
         row.visibility = result.visibility;
         row.detectedAfterMs.push(result.detectedAfterMs);
-        console.log(`${condition}, heartbeatMs ${heartbeatMs}: detected after ${result.detectedAfterMs} ms (${result.visibility})`);
+        row.lostBeforeFreeze.push(result.lostBeforeFreeze);
+        console.log(`${condition}, heartbeatMs ${heartbeatMs}: detected after ${result.detectedAfterMs} ms (${result.visibility}); connection lost ${result.lostBeforeFreeze} times before the freeze`);
         await proxy.close();
         // A fresh hidden period for each round.
         await show(app);
@@ -105,8 +106,8 @@ async function main(): Promise<void> {
     await broker.dispose();
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  console.log('\ncondition | heartbeatMs | detected after (ms), median [all]');
-  for (const row of rows) console.log(`${row.condition} | ${row.heartbeatMs} | ${median(row.detectedAfterMs)} [${row.detectedAfterMs.join(', ')}]`);
+  console.log('\ncondition | heartbeatMs | detected after (ms), median [all] | lost before the freeze');
+  for (const row of rows) console.log(`${row.condition} | ${row.heartbeatMs} | ${median(row.detectedAfterMs)} [${row.detectedAfterMs.join(', ')}] | ${row.lostBeforeFreeze.join(', ')}`);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(
     'bench/results/browser-background.json',

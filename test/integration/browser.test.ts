@@ -21,7 +21,7 @@ import { buildExample } from '../../examples/browser/build.js';
 import { connect } from '../../src/index.js';
 import { stomp } from '../../src/transports/stomp/index.js';
 import type { BrokerInfo } from '../support/brokers.js';
-import { APP_PAGE, bundleBrowserApp, type BrowserTransport } from '../support/browser-app.js';
+import { APP_PAGE, bundleBrowserApp, bundleForBrowser, pageFor, type BrowserTransport } from '../support/browser-app.js';
 import type { Setup } from '../support/browser-app/scenarios.js';
 import { BROWSERS, ensureBrowsers, launchBrowser, type BrowserPage, type TestBrowser } from '../support/browsers.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
@@ -43,6 +43,8 @@ const servers = new Map<BrowserTransport, PageServer>();
 const terminators = new Map<BrowserTransport, TlsTerminator>();
 /** Per transport, a TLS server whose CA no browser trusts. */
 const untrusted = new Map<BrowserTransport, TlsTerminator>();
+/** The README's browser snippet, pointed at the example's endpoints. */
+let readme: PageServer;
 /** The example page (examples/browser) and its two wss:// endpoints: TLS terminators in front of fault proxies to Web-STOMP. */
 let example: { server: PageServer; proxies: FaultProxy[]; terminators: TlsTerminator[] };
 
@@ -84,12 +86,27 @@ beforeAll(async () => {
   } finally {
     rmSync(built, { recursive: true, force: true });
   }
+  readme = await startPageServer({ '/': pageFor('/readme.js'), '/readme.js': (await bundleForBrowser(readmeSnippet(), 'readme.ts')).js });
 });
+
+/** The code block of the README's "In the browser" section, with the test broker's endpoints and credentials. */
+function readmeSnippet(): string {
+  const section = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').split('## In the browser')[1] ?? '';
+  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!code) throw new Error('README.md has no ts code block under "## In the browser"');
+  const [a, b] = example.terminators.map((t) => `wss://127.0.0.1:${t.port}/ws`);
+  const pointed = code
+    .replace('wss://b-1.example:15673/ws', a!)
+    .replace('wss://b-2.example:15673/ws', b!)
+    .replace("username: 'app', password: 'secret'", `username: '${broker.username}', password: '${broker.password}'`);
+  expect(pointed).not.toContain('example:15673'); // the README changed: adapt the replacements above
+  return pointed;
+}
 
 afterAll(async () => {
   await Promise.all([...servers.values()].map((s) => s.close()));
   await Promise.all([...terminators.values(), ...untrusted.values(), ...(example?.terminators ?? [])].map((t) => t.close()));
-  await Promise.all([example?.server.close(), ...(example?.proxies ?? []).map((p) => p.close())]);
+  await Promise.all([readme?.close(), example?.server.close(), ...(example?.proxies ?? []).map((p) => p.close())]);
   await bridge?.close();
 });
 
@@ -131,6 +148,16 @@ describe.each(BROWSERS)('in %s', (browserName) => {
     } finally {
       await example.proxies[0]!.pass();
       await sender.close();
+      await page.close();
+    }
+  });
+
+  it("runs the README's browser snippet as written (endpoints and credentials pointed at the test broker)", async () => {
+    const page = await browser.newPage(readme.url('/'));
+    try {
+      // The snippet subscribes to orders.*, publishes orders.created and logs what it receives.
+      await eventually(() => expect(page.console.filter((line) => line.startsWith('orders.created'))).toHaveLength(1), 20_000);
+    } finally {
       await page.close();
     }
   });

@@ -35,14 +35,14 @@ export function assertBuilt(): void {
 }
 
 export async function bundleBrowserApp(transport: BrowserTransport): Promise<BrowserBundle> {
+  return bundleForBrowser(`import { install } from './scenarios.ts';\n${FACTORIES[transport]}\n`, `app-${transport}.ts`);
+}
+
+/** Bundles `source` (TypeScript, an ES module) for the browser, resolving imports from test/support/browser-app. */
+export async function bundleForBrowser(source: string, name: string): Promise<BrowserBundle> {
   assertBuilt();
   const result = await build({
-    stdin: {
-      contents: `import { install } from './scenarios.ts';\n${FACTORIES[transport]}\n`,
-      resolveDir: join(ROOT, 'test/support/browser-app'),
-      sourcefile: `app-${transport}.ts`,
-      loader: 'ts',
-    },
+    stdin: { contents: source, resolveDir: join(ROOT, 'test/support/browser-app'), sourcefile: name, loader: 'ts' },
     absWorkingDir: ROOT,
     bundle: true,
     write: false,
@@ -63,5 +63,7 @@ export async function bundleBrowserApp(transport: BrowserTransport): Promise<Bro
   };
 }
 
+/** A page that loads the module at `script`. */
+export const pageFor = (script: string) => `<!doctype html><meta charset="utf-8"><title>unified-mq browser tests</title><script type="module" src="${script}"></script>`;
 /** The page that loads a bundle served at /app.js. */
-export const APP_PAGE = '<!doctype html><meta charset="utf-8"><title>unified-mq browser tests</title><script type="module" src="/app.js"></script>';
+export const APP_PAGE = pageFor('/app.js');

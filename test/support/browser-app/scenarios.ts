@@ -303,17 +303,22 @@ export function scenarios(transport: () => Transport) {
      * For bench/browser-background.ts: how long after the endpoint froze (hook `freeze`) the heartbeat
      * noticed, and the tab's visibility meanwhile. Nothing else: in a throttled tab, every further step waits for a timer.
      */
-    async detect(setup: Setup): Promise<{ detectedAfterMs: number; visibility: string }> {
+    async detect(setup: Setup): Promise<{ detectedAfterMs: number; lostBeforeFreeze: number; visibility: string }> {
       try {
         const client = await open(setup);
+        let frozenAt = 0;
         let disconnectedAt = 0;
-        client.on('disconnected', () => void (disconnectedAt ||= performance.now()));
+        let lostBeforeFreeze = 0;
+        client.on('disconnected', () => {
+          if (frozenAt === 0) lostBeforeFreeze++;
+          else disconnectedAt ||= performance.now();
+        });
         await client.subscribe(setup.name, () => undefined);
         await hook('freeze');
-        const frozenAt = performance.now();
+        frozenAt = performance.now();
         const visibility = document.visibilityState;
         await until('the heartbeat to notice the frozen endpoint', () => disconnectedAt > 0, 600_000);
-        return { detectedAfterMs: Math.round(disconnectedAt - frozenAt), visibility };
+        return { detectedAfterMs: Math.round(disconnectedAt - frozenAt), lostBeforeFreeze, visibility };
       } finally {
         await closeAll();
       }
