@@ -8,58 +8,37 @@
  * split across WebSocket messages, and both WebSocket flavours (`ws`'s own API, and a browser-style
  * constructor given as amqp({ WebSocket })).
  */
-import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { ConnectionError } from '../../src/core/errors.js';
 import type { Delivery } from '../../src/core/transport.js';
 import type { AmqpConnection } from '../../src/transports/amqp/connection.js';
 import type { BrokerInfo } from '../support/brokers.js';
 import { sharedBroker } from '../support/shared-brokers.js';
 import { startTlsTerminator } from '../support/tls-terminator.js';
+import { startWsBridge, type WsBridge } from '../support/ws-bridge.js';
 import { eventually, randomName } from '../support/wait.js';
 import { message, openAmqp, request, text } from './amqp-support.js';
 
 let broker: BrokerInfo;
-let bridge: WebSocketServer;
+let bridge: WsBridge;
 let bridgeUrl: string;
-const negotiated: string[] = [];
 
 beforeAll(async () => {
   broker = sharedBroker('rabbitmq');
-  const amqpPort = Number(new URL(broker.endpoints.amqp!).port);
-  bridge = new WebSocketServer({
-    host: '127.0.0.1',
-    port: 0,
-    handleProtocols: (protocols) => (protocols.has('AMQPWSB10') ? 'AMQPWSB10' : false),
-  });
-  bridge.on('connection', (ws) => {
-    negotiated.push(ws.protocol);
-    const tcp = tcpConnect(amqpPort, '127.0.0.1');
-    // Re-chunk what the broker sends into small WebSocket messages: frames then straddle messages.
-    tcp.on('data', (chunk) => {
-      for (let at = 0; at < chunk.length; at += 7) ws.send(chunk.subarray(at, at + 7), { binary: true });
-    });
-    tcp.on('close', () => ws.close());
-    tcp.on('error', () => ws.terminate());
-    ws.on('message', (data: Buffer) => tcp.write(data));
-    ws.on('close', () => tcp.destroy());
-  });
-  await new Promise<void>((resolve) => bridge.once('listening', () => resolve()));
-  bridgeUrl = `ws://127.0.0.1:${(bridge.address() as { port: number }).port}/`;
+  // Small WebSocket messages from the broker's side: frames then straddle messages.
+  bridge = await startWsBridge(Number(new URL(broker.endpoints.amqp!).port), { chunkBytes: 7 });
+  bridgeUrl = bridge.url;
 });
 
-afterAll(async () => {
-  for (const client of bridge.clients) client.terminate();
-  await new Promise<void>((resolve) => bridge.close(() => resolve()));
-});
+afterAll(() => bridge.close());
 
 describe('AMQP over WebSocket (through a WebSocket-to-TCP bridge to RabbitMQ 3.10)', () => {
   it('opens with the AMQPWSB10 subprotocol and round-trips messages over `ws`', async () => {
-    const before = negotiated.length;
+    const before = bridge.negotiated.length;
     const { connection, lost } = await openAmqp(bridgeUrl, broker);
     try {
-      expect(negotiated.slice(before)).toEqual(['AMQPWSB10']);
+      expect(bridge.negotiated.slice(before)).toEqual(['AMQPWSB10']);
       expect((connection as AmqpConnection).dialect).toBe('rabbitmq');
       const queue = randomName('ws');
       const got: Delivery[] = [];
@@ -100,7 +79,7 @@ describe('AMQP over WebSocket (through a WebSocket-to-TCP bridge to RabbitMQ 3.1
   });
 
   it('opens wss:// with the TLS options: verified through tls.ca, refused without it', async () => {
-    const tls = await startTlsTerminator((bridge.address() as { port: number }).port);
+    const tls = await startTlsTerminator(bridge.port);
     try {
       const url = `wss://127.0.0.1:${tls.port}/`;
       const untrusted = await openAmqp(url, broker).catch((e: unknown) => e);
@@ -146,7 +125,7 @@ describe('AMQP over WebSocket (through a WebSocket-to-TCP bridge to RabbitMQ 3.1
 
   it('reports the loss when the WebSocket closes', async () => {
     const { connection, lost } = await openAmqp(bridgeUrl, broker);
-    for (const client of bridge.clients) client.terminate();
+    bridge.terminateAll();
     await eventually(() => expect(lost).toHaveLength(1));
     await connection.close();
   });
