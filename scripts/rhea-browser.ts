@@ -14,7 +14,8 @@ export const rheaBrowser = {
     onResolve(options: { filter: RegExp }, callback: (args: { path: string; importer: string }) => { path: string } | undefined): void;
     onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => Promise<{ contents: string; loader: 'js' }>): void;
   }) {
-    const shims = join(import.meta.dirname, '../src/transports/amqp/rhea-browser');
+    // From the package root (npm scripts run there): tsup bundles its config, which changes import.meta here.
+    const shims = join(process.cwd(), 'src/transports/amqp/rhea-browser');
     const fromRhea = /[/\\]node_modules[/\\]rhea[/\\]lib[/\\][^/\\]+\.js$/;
     build.onResolve({ filter: /^(os|path|util)$/ }, (args) =>
       fromRhea.test(args.importer) ? { path: join(shims, args.path === 'util' ? 'util.ts' : 'unused.ts') } : undefined,
