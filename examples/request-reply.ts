@@ -43,3 +43,10 @@ await client.close();
 await service.close();
 await standby.stop();
 await active.stop();
+
+// Output:
+// service: serving prices.quote
+// client: one request -> { sku: 7, price: 17 }
+// client: 100 concurrent requests -> 100 replies, the last price 109
+// client: active broker crashed; 100 requests completed after the failover to memory://standby
+// client: unanswered request -> TimeoutError

@@ -8,7 +8,7 @@ export { connect, Client } from './core/client.js';
 export type { CloseOptions, Subscription, Consumer } from './core/client.js';
 export type { MessageStream } from './core/subscriptions.js';
 export type { ServeHandler } from './core/serve.js';
-export type { ConnectOptions, EndpointResolver } from './core/options.js';
+export type { ConnectOptions, DialAddress, EndpointAddress, EndpointResolver } from './core/options.js';
 export { DEFAULTS } from './core/options.js';
 export { parseEndpoints, parseEndpoint } from './core/endpoints.js';
 export { amazonMqEndpoints } from './core/amazon-mq.js';

@@ -14,14 +14,18 @@
  */
 import { InvalidArgumentError } from './errors.js';
 
+/** A protocol's listener on an Amazon MQ for ActiveMQ broker; `-wss` is the protocol over WebSocket (port 61619). */
 export type AmazonMqProtocol = 'mqtt' | 'stomp' | 'amqp' | 'mqtt-wss' | 'stomp-wss';
+/** An active/standby pair (two endpoints) or a single-instance broker (one). */
 export type AmazonMqDeployment = 'active-standby' | 'single-instance';
 
+/** What {@link amazonMqEndpoints} builds the endpoint URLs from. */
 export interface AmazonMqEndpointOptions {
   /** The broker id from the console or `aws mq list-brokers`: `b-` and a UUID, e.g. `b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9`. */
   brokerId: string;
   /** The AWS region, e.g. `eu-west-1`. */
   region: string;
+  /** Which listener: `stomp`, `amqp`, `mqtt`, or `stomp-wss`/`mqtt-wss` over WebSocket. */
   protocol: AmazonMqProtocol;
   /** `active-standby` (default): the `-1`/`-2` pair, active first. `single-instance`: the one broker. */
   deployment?: AmazonMqDeployment;

@@ -48,7 +48,23 @@ export interface ConnectOptions {
 }
 
 /** See {@link ConnectOptions.resolve}. */
-export type EndpointResolver = (endpoint: { host: string; port: number | undefined }) => { host: string; port: number } | undefined;
+export type EndpointResolver = (endpoint: EndpointAddress) => DialAddress | undefined;
+
+/** Where an endpoint points, as given in its URL: what an {@link EndpointResolver} may redirect. */
+export interface EndpointAddress {
+  /** The host name of the URL. */
+  host: string;
+  /** The port of the URL, or undefined for the protocol's default port. */
+  port: number | undefined;
+}
+
+/** Where an {@link EndpointResolver} sends the connection instead; TLS still verifies the endpoint's own name. */
+export interface DialAddress {
+  /** The host to dial. */
+  host: string;
+  /** The port to dial. */
+  port: number;
+}
 
 /** The default of every {@link ConnectOptions} setting, chosen to make losing the active broker cost as little as possible. */
 export const DEFAULTS = {

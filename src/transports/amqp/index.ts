@@ -3,5 +3,5 @@
  * @module unified-mq/amqp
  */
 export { amqp } from './transport.js';
-export type { AmqpTransportOptions, WebSocketConstructor } from './options.js';
+export type { AmqpTransportOptions, BodySection, WebSocketConstructor } from './options.js';
 export type { AmqpDialect } from './dialect.js';

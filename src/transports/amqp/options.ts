@@ -29,6 +29,7 @@ export interface AmqpTransportOptions {
   bodySection?: BodySection;
 }
 
+/** How bodies go on the wire: see {@link AmqpTransportOptions.bodySection}. */
 export type BodySection = 'data' | 'value';
 
 /** What the socket layer needs (./socket.node.ts, ./socket.ts). */

@@ -173,7 +173,7 @@ export class MemoryBroker {
   readonly maxMessageBytes: number;
   /** @internal */
   readonly sessions = new Set<BrokerSession>();
-  /** Temporary reply queues by address; they live with their session, not in the store. */
+  /** @internal Temporary reply queues by address; they live with their session, not in the store. */
   readonly replyAddresses = new Map<string, BrokerSession>();
   #replySeq = 0;
   #status: MemoryBrokerStatus = 'stopped';
