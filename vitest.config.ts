@@ -24,10 +24,22 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/conformance/*.test.ts', 'test/failover/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/conformance/*.test.ts'],
           exclude: ['test/conformance/memory.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+        },
+      },
+      {
+        // Failover under real faults, on brokers of their own (no shared ones): npm test runs this project
+        // in a process of its own, beside the others (scripts/run-tests.mjs).
+        test: {
+          name: 'failover',
+          include: ['test/failover/**/*.test.ts'],
+          testTimeout: 240_000,
           hookTimeout: 180_000,
           fileParallelism: false,
           env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },

@@ -40,6 +40,13 @@ type Fault = (context: FaultContext) => Promise<FaultDetail>;
 /** The silent partition runs through a fault proxy in front of each broker: these, while it runs. */
 const proxyOf = new Map<Broker, FaultProxy>();
 const SILENT_PARTITION = 'silent network partition of the first broker (every packet dropped), healed';
+const HANG = 'hang of the first broker, detected by heartbeat';
+/**
+ * Faults after which the first broker, alive but silent, may still store publishes whose confirmations
+ * never came back (a frozen broker reads what its socket buffered once it thaws). Their flagged re-sends
+ * went to the other broker, so the originals surface unflagged when the first is drained.
+ */
+const SILENT_FAULTS = new Set([SILENT_PARTITION, HANG]);
 const FAILBACK = 'failback: the first broker returns, then the second dies';
 
 const faults: Record<string, Fault> = {
@@ -55,7 +62,7 @@ const faults: Record<string, Fault> = {
     await moved;
     return {};
   },
-  'hang of the first broker, detected by heartbeat': async ({ nextDisconnect, nextFailover }) => {
+  [HANG]: async ({ nextDisconnect, nextFailover }) => {
     const moved = nextFailover();
     const hungAt = await a.pause();
     const detectedAt = await detected(nextDisconnect, HEARTBEAT_MS).finally(() => a.unpause());
@@ -148,10 +155,12 @@ describe('failover between two independent RabbitMQ brokers: AMQP 1.0', () => {
     expect(report.confirmed).toBe(report.sent);
     expect(report.lost).toEqual([]);
     expect(report.distinct).toBe(report.sent);
-    // Every duplicate is flagged, except, after a silent partition only, an original that surfaces from the
+    // Every duplicate is flagged, except, after a silent fault only, an original that surfaces from the
     // first broker after its flagged re-send: counted, and de-duplicated by messageId (docs/failover.md).
+    // Every one of them comes from draining the first broker.
     expect(report.unflaggedDuplicates - report.unflaggedOriginals).toBe(0);
-    if (faultName !== SILENT_PARTITION) expect(report.unflaggedOriginals).toBe(0);
+    if (!SILENT_FAULTS.has(faultName)) expect(report.unflaggedOriginals).toBe(0);
+    else expect(report.unflaggedOriginals).toBeLessThanOrEqual(report.drained);
     expect(report.wrongMessageIds).toBe(0);
     expect(report.sentAtFault).toBeGreaterThan(0);
     expect(report.sent - report.sentAtFaultEnd).toBeGreaterThanOrEqual(AFTER_FAULT);

@@ -45,10 +45,11 @@ describe.each(targets)('STOMP faults on $name', (target) => {
       const detectionMs = lostAt[0]! - pausedAt;
       console.log(`[stomp ${target.name}] heartbeatMs ${heartbeatMs}: frozen broker detected after ${Math.round(detectionMs)} ms`);
       expect(detectionMs).toBeLessThanOrEqual(1.5 * heartbeatMs);
-      // pausedAt is taken after `docker pause` returns, a little after the broker froze.
-      expect(detectionMs).toBeGreaterThanOrEqual(0.9 * heartbeatMs);
       expect(lost[0]).toBeInstanceOf(ConnectionError);
-      expect(lost[0]!.message).toMatch(/sent nothing for \d+ ms/);
+      // Not declared dead early: the silence it measured (from the last sign of life, not from when
+      // `docker pause` returned, which can lag the freeze by hundreds of ms under load) spans a heartbeat.
+      const silentMs = Number(/sent nothing for (\d+) ms/.exec(lost[0]!.message)?.[1]);
+      expect(silentMs).toBeGreaterThanOrEqual(0.9 * heartbeatMs);
       const error = await inFlight;
       expect(error).toBeInstanceOf(ConnectionError);
       expect((error as ConnectionError).retryable).toBe(true);

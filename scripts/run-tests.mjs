@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// The test run of `npm test`, after the type check and the build. Two vitest processes at once:
+// - unit, package and integration (the integration files run one at a time: several pause or kill the
+//   shared brokers), and
+// - the failover suites, which start brokers of their own (an ActiveMQ pair, two RabbitMQs) and spend most
+//   of their time waiting for takeovers and restarts, so they overlap well with the rest.
+// vitest runs every project that forbids file parallelism in one sequential group, even across projects,
+// hence two processes. The Docker engine and the broker image are made ready first, once, for both.
+// Then check-matrix reads both JSON reports.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+mkdirSync('.cache', { recursive: true });
+
+try {
+  execFileSync('bash', ['scripts/ensure-docker.sh'], { stdio: 'inherit' });
+} catch {
+  console.error(
+    '\nnpm test needs a Docker engine for its integration tests, and none could be started (see the message above ' +
+      'and /var/log/dockerd.log). `npm run test:unit` runs the tests that need no Docker.',
+  );
+  process.exit(1);
+}
+const image = execFileSync('bash', ['scripts/ensure-images.sh'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .pop();
+const env = { ...process.env, UMQ_BROKER_IMAGE: image };
+const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+
+/** Runs vitest; with a `prefix`, its output lines are prefixed so that the two runs can be told apart. */
+function run(args, prefix) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [vitest, 'run', ...args], { env, stdio: prefix ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    if (prefix) {
+      for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+        let rest = '';
+        from.setEncoding('utf8');
+        from.on('data', (text) => {
+          const lines = (rest + text).split('\n');
+          rest = lines.pop();
+          for (const line of lines) to.write(`${prefix} ${line}\n`);
+        });
+        from.on('end', () => rest && to.write(`${prefix} ${rest}\n`));
+      }
+    }
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const reports = ['.cache/vitest-report.json', '.cache/vitest-report-failover.json'];
+const codes = await Promise.all([
+  run(['--project', 'unit', '--project', 'package', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${reports[0]}`]),
+  run(['--project', 'failover', '--reporter=default', '--reporter=json', `--outputFile.json=${reports[1]}`], '[failover]'),
+]);
+if (codes.some((code) => code !== 0)) {
+  console.error(`\nnpm test: ${codes[0] === 0 ? '' : 'unit/package/integration failed. '}${codes[1] === 0 ? '' : 'The failover suites failed (lines marked [failover]).'}`);
+  process.exit(1);
+}
+execFileSync(process.execPath, ['--import', 'tsx', 'scripts/check-matrix.mjs', ...reports], { stdio: 'inherit' });
