@@ -279,7 +279,7 @@ export class Client extends EventEmitter<ClientEvents> {
     epoch.alive = false;
     if (this.#epoch !== epoch) return;
     this.#epoch = undefined;
-    this.#publisher.connectionLost();
+    this.#publisher.connectionLost(error);
     if (this.#closing && this.#shutdown.signal.aborted) return;
     const endpoint = epoch.connection.endpoint;
     this.#options.logger?.warn?.('connection lost', { endpoint: endpoint.display, error: error.message });

@@ -127,7 +127,7 @@ export class Publisher {
   }
 
   /** The connection is gone: unconfirmed messages go back in front, flagged as possible duplicates. */
-  connectionLost(): void {
+  connectionLost(cause?: UnifiedMqError): void {
     this.#epoch = undefined;
     if (this.#inFlight.size === 0) return;
     const oldest = this.#inFlight.values().next().value!;
@@ -136,7 +136,8 @@ export class Publisher {
       oldest.reject(
         new RejectedError(
           `The connection was lost ${POISON_LOSSES} times in a row while this message was the oldest one awaiting confirmation; ` +
-            'it is not sent again (the broker may be dropping the connection because of it)',
+            `it is not sent again (the broker may be dropping the connection because of it)${cause ? `. Last loss: ${cause.message}` : ''}`,
+          cause ? { cause } : undefined,
         ),
       );
     }

@@ -22,7 +22,7 @@ import { connect } from '../../src/index.js';
 import { stomp } from '../../src/transports/stomp/index.js';
 import type { BrokerInfo } from '../support/brokers.js';
 import { APP_PAGE, bundleBrowserApp, bundleForBrowser, pageFor, type BrowserTransport } from '../support/browser-app.js';
-import type { Setup } from '../support/browser-app/scenarios.js';
+import type { BodiesResult, Setup } from '../support/browser-app/scenarios.js';
 import { BROWSERS, ensureBrowsers, launchBrowser, type BrowserPage, type TestBrowser } from '../support/browsers.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startPageServer, type PageServer } from '../support/page-server.js';
@@ -187,12 +187,30 @@ describe.each(BROWSERS)('in %s', (browserName) => {
       await Promise.all(proxies.splice(0).map((p) => p.close()));
     });
 
-    it('carries JSON, text and binary (NUL, 0xFF) bodies', async () => {
-      const got = await page.evaluate((s) => window.umq.bodies(s), setup(transport, [direct()]));
+    /**
+     * JSON and text arrive everywhere. Binary (NUL, 0xFF) arrives where the broker sends binary frames; at
+     * RabbitMQ Web-STOMP's default (text frames) the browser itself refuses it: the connection says so up
+     * front, and the one loss names the broker setting, with no reconnection loop.
+     */
+    const expectBodies = (result: BodiesResult) => {
+      const got = result.received;
       expect(got).toHaveLength(3);
       expect(got[0]!.json).toEqual({ id: 7, text: 'grüße', list: [1, null, true] });
       expect(got[1]!.text).toBe('plain text, ünïcödé ✓');
-      expect(got[2]!.bytes).toEqual([0x00, 0xff, 0x01, 0x00, 0xfe, 0xff, 0x80, 0x00]);
+      expect(result.binaryBodies).toBe(transport !== 'stomp');
+      if (result.binaryBodies) {
+        expect(got[2]!.bytes).toEqual([0x00, 0xff, 0x01, 0x00, 0xfe, 0xff, 0x80, 0x00]);
+        return;
+      }
+      expect(got[2]!.text).toBe('after the refused body');
+      expect(result.refused!.losses).toHaveLength(1);
+      expect(result.refused!.losses[0]!.code).toBe('CONNECTION');
+      expect(result.refused!.losses[0]!.message).toContain('web_stomp.ws_frame = binary');
+      expect(result.refused!.state).toBe('connected');
+    };
+
+    it(`carries JSON, text and binary (NUL, 0xFF) bodies${transport === 'stomp' ? '; binary refused by the browser at Web-STOMP\'s default, with the setting named' : ''}`, async () => {
+      expectBodies(await page.evaluate((s) => window.umq.bodies(s), setup(transport, [direct()])));
     });
 
     it('matches wildcard subscriptions: * one segment, # the rest', async () => {
@@ -264,11 +282,7 @@ describe.each(BROWSERS)('in %s', (browserName) => {
 
     it('connects over wss:// to a server whose certificate the test CA signed', async () => {
       const tls = terminators.get(transport)!;
-      const got = await page.evaluate((s) => window.umq.bodies(s), setup(transport, [`wss://127.0.0.1:${tls.port}${wsTarget(transport).path}`]));
-      expect(got).toHaveLength(3);
-      expect(got[0]!.json).toEqual({ id: 7, text: 'grüße', list: [1, null, true] });
-      expect(got[1]!.text).toBe('plain text, ünïcödé ✓');
-      expect(got[2]!.bytes).toEqual([0x00, 0xff, 0x01, 0x00, 0xfe, 0xff, 0x80, 0x00]);
+      expectBodies(await page.evaluate((s) => window.umq.bodies(s), setup(transport, [`wss://127.0.0.1:${tls.port}${wsTarget(transport).path}`])));
     });
 
     it('refuses wss:// to a server whose CA the browser does not trust', async () => {

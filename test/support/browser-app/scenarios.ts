@@ -31,6 +31,14 @@ export interface ReceivedBody {
   contentType: string | undefined;
 }
 
+export interface BodiesResult {
+  /** `capabilities.binaryBodies` of the subscriber's connection. */
+  binaryBodies: boolean;
+  received: ReceivedBody[];
+  /** Without binary bodies: the subscriber's connection losses over the refused one, and its state after. */
+  refused?: { losses: Array<{ code: string; message: string }>; state: string };
+}
+
 export interface QueueResult {
   queues: boolean;
   nack: boolean;
@@ -129,18 +137,39 @@ export function scenarios(transport: () => Transport) {
   return {
     userAgent: () => navigator.userAgent,
 
-    /** JSON, text and binary (NUL and 0xFF) bodies to a topic subscriber. */
-    async bodies(setup: Setup): Promise<ReceivedBody[]> {
+    /**
+     * JSON, text and binary (NUL and 0xFF) bodies to a topic subscriber. Where the broker sends text frames
+     * (RabbitMQ Web-STOMP's default `web_stomp.ws_frame = text`), the browser refuses a body that is not
+     * UTF-8 and closes the socket: the connection says so beforehand (`capabilities.binaryBodies` false).
+     * There another client publishes the binary body; the subscriber reports the loss, naming the broker
+     * setting, reconnects once (a topic message is not delivered again) and receives what follows.
+     */
+    async bodies(setup: Setup): Promise<BodiesResult> {
       try {
         const client = await open(setup);
         const got: ReceivedBody[] = [];
         await client.subscribe(setup.name, (m) => void got.push(received(m)));
         await client.publish(setup.name, { id: 7, text: 'grüße', list: [1, null, true] });
         await client.publish(setup.name, 'plain text, ünïcödé ✓');
-        await client.publish(setup.name, new Uint8Array([0x00, 0xff, 0x01, 0x00, 0xfe, 0xff, 0x80, 0x00]));
+        const binary = new Uint8Array([0x00, 0xff, 0x01, 0x00, 0xfe, 0xff, 0x80, 0x00]);
+        const { binaryBodies } = client.capabilities;
+        let refused: BodiesResult['refused'];
+        if (binaryBodies) {
+          await client.publish(setup.name, binary);
+        } else {
+          await until('2 messages', () => got.length >= 2);
+          const losses: Array<{ code: string; message: string }> = [];
+          client.on('disconnected', ({ error }) => void losses.push({ code: error.code, message: error.message }));
+          const other = await open(setup);
+          await other.publish(setup.name, binary);
+          await until('the refused delivery', () => losses.length > 0);
+          await until('connected again', () => client.state === 'connected');
+          await other.publish(setup.name, 'after the refused body');
+          refused = { losses, state: client.state };
+        }
         await until('3 messages', () => got.length >= 3);
         await sleep(QUIET_MS);
-        return got;
+        return { binaryBodies, received: got, refused };
       } finally {
         await closeAll();
       }
