@@ -81,11 +81,23 @@ rootfs_from_base_image() {
 }
 
 # Path 2: offline, debootstrap from the machine's Debian mirror.
+# apt-get, waiting while another apt run holds a lock (DPkg::Lock::Timeout covers dpkg's lock only, not update's).
+apt_get() {
+  local out i
+  for i in $(seq 1 150); do
+    if out=$(apt-get -o DPkg::Lock::Timeout=300 "$@" 2>&1); then return 0; fi
+    grep -q 'Could not get lock\|Unable to lock' <<<"$out" || { echo "$out" >&2; return 1; }
+    sleep 2
+  done
+  return 1
+}
+
 rootfs_from_debootstrap() {
   local mirror_uri
   if ! command -v debootstrap >/dev/null 2>&1; then
     log "installing debootstrap…"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap; } >/dev/null || die "apt-get install debootstrap failed"
+    # A concurrent apt run (npm test installs the browsers meanwhile) may hold a lock: wait for it.
+    { apt_get update -qq && DEBIAN_FRONTEND=noninteractive apt_get install -y -qq debootstrap; } >/dev/null || die "apt-get install debootstrap failed"
   fi
   mirror_uri=$(mirror)
   log "debootstrapping $SUITE from $mirror_uri with $PACKAGES (about 2 minutes)…"

@@ -5,7 +5,7 @@
 // - the failover suites, which start brokers of their own (an ActiveMQ pair, two RabbitMQs) and spend most
 //   of their time waiting for takeovers and restarts, so they overlap well with the rest.
 // vitest runs every project that forbids file parallelism in one sequential group, even across projects,
-// hence two processes. The Docker engine and the broker image are made ready first, once, for both.
+// hence two processes. The Docker engine, the broker image and the browsers are made ready first, once, for both.
 // Then check-matrix reads both JSON reports.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -25,10 +25,20 @@ try {
   );
   process.exit(1);
 }
+// The browsers and qpid-proton (the AMQP interop peer) install with apt while the broker image builds
+// (debootstrap): both take minutes on a fresh machine, more than a test hook may wait.
+const browsers = new Promise((resolve) => {
+  const child = spawn('bash', ['-c', 'bash scripts/ensure-browsers.sh && bash scripts/ensure-qpid-proton.sh'], { stdio: 'inherit' });
+  child.on('exit', (code) => resolve(code ?? 1));
+});
 const image = execFileSync('bash', ['scripts/ensure-images.sh'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
   .trim()
   .split('\n')
   .pop();
+if ((await browsers) !== 0) {
+  console.error('\nnpm test needs Chromium and Firefox ESR (browser tests) and python3-qpid-proton (AMQP interop), and they could not be installed (see the message above).');
+  process.exit(1);
+}
 const env = { ...process.env, UMQ_BROKER_IMAGE: image };
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
 
