@@ -24,7 +24,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/conformance/*.test.ts'],
+          // in-flight.test.ts injects its faults through proxies in front of the shared brokers.
+          include: ['test/integration/**/*.test.ts', 'test/conformance/*.test.ts', 'test/failover/in-flight.test.ts'],
           exclude: ['test/conformance/memory.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
@@ -34,11 +35,12 @@ export default defineConfig({
         },
       },
       {
-        // Failover under real faults, on brokers of their own (no shared ones): npm test runs this project
+        // Failover under real faults, on brokers of their own (no shared ones; in-flight.test.ts uses those, see above): npm test runs this project
         // in a process of its own, beside the others (scripts/run-tests.mjs).
         test: {
           name: 'failover',
           include: ['test/failover/**/*.test.ts'],
+          exclude: ['test/failover/in-flight.test.ts'],
           testTimeout: 240_000,
           hookTimeout: 180_000,
           fileParallelism: false,

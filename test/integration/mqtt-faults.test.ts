@@ -50,10 +50,9 @@ describe.each(targets)('MQTT faults on $name', (target) => {
       const detectionMs = lostAt[0]! - pausedAt;
       console.log(`[mqtt ${target.name}] heartbeatMs ${heartbeatMs}: frozen broker detected after ${Math.round(detectionMs)} ms`);
       expect(detectionMs).toBeLessThanOrEqual(1.5 * heartbeatMs);
-      // The watchdog keeps the broker talking every heartbeatMs/4 to 3/8 and declares it dead after
-      // heartbeatMs of silence: at least 5/8 × heartbeatMs after it froze (pausedAt is taken after
-      // `docker pause` returns, a little after the broker froze).
-      expect(detectionMs).toBeGreaterThanOrEqual(0.5 * heartbeatMs);
+      // Not early: the watchdog keeps the broker talking every heartbeatMs/4 to 3/8 and declares it dead
+      // only after heartbeatMs of silence, which it measured itself (below). pausedAt cannot tell: it is
+      // taken when `docker pause` returns, which on a loaded machine is long after the broker froze.
       expect(lost[0]).toBeInstanceOf(ConnectionError);
       const silentMs = Number(/sent nothing for (\d+) ms, not even a PINGRESP \(heartbeatMs is 1000\)/.exec(lost[0]!.message)?.[1]);
       expect(silentMs).toBeGreaterThanOrEqual(heartbeatMs);
