@@ -17,7 +17,7 @@ export type BrowserTransport = 'stomp' | 'mqtt' | 'amqp';
 /** How each transport is created in the page: what a user writes. */
 const FACTORIES: Record<BrowserTransport, string> = {
   stomp: `import { stomp } from 'unified-mq/stomp';\ninstall(() => stomp());`,
-  mqtt: `import { mqtt } from 'unified-mq/mqtt';\ninstall(() => mqtt());`,
+  mqtt: `import { mqtt } from 'unified-mq/mqtt';\ninstall((setup) => mqtt({ envelope: setup.envelope === true }));`,
   amqp: `import { amqp } from 'unified-mq/amqp';\ninstall(() => amqp());`,
 };
 

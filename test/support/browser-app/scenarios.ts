@@ -21,6 +21,8 @@ export interface Setup {
   name: string;
   heartbeatMs?: number;
   connectTimeoutMs?: number;
+  /** MQTT 3.1.1: carry headers and the possible-duplicate flag in the payload envelope (mqtt({ envelope: true })). */
+  envelope?: boolean;
 }
 
 export interface ReceivedBody {
@@ -104,11 +106,11 @@ const decoder = new TextDecoder();
 const text = (m: Message) => decoder.decode(m.bytes);
 const codeOf = (error: unknown) => (error as { code?: string } | undefined)?.code ?? String(error);
 
-export function scenarios(transport: () => Transport) {
+export function scenarios(transport: (setup: Setup) => Transport) {
   const clients = new Set<Client>();
   const open = async (setup: Setup, extra: Partial<ConnectOptions> = {}): Promise<Client> => {
     const client = await connect({
-      transport: transport(),
+      transport: transport(setup),
       endpoints: setup.endpoints,
       username: setup.username,
       password: setup.password,
@@ -395,6 +397,6 @@ export function scenarios(transport: () => Transport) {
 }
 
 /** Called by each transport's entry: exposes the scenarios to the test as `window.umq`. */
-export function install(transport: () => Transport): void {
+export function install(transport: (setup: Setup) => Transport): void {
   window.umq = scenarios(transport);
 }
