@@ -1,14 +1,15 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import { rheaBrowser } from './scripts/rhea-browser.js';
 
-const entry = {
-  index: 'src/index.ts',
-  mqtt: 'src/transports/mqtt/index.ts',
-  amqp: 'src/transports/amqp/index.ts',
-  stomp: 'src/transports/stomp/index.ts',
-  memory: 'src/transports/memory/index.ts',
-};
+/** The core, and one entry per transport folder with an index.ts (`unified-mq/<folder>`); kit/ is shared plumbing. */
+const entry: Record<string, string> = { index: 'src/index.ts' };
+for (const folder of readdirSync('src/transports', { withFileTypes: true })) {
+  if (folder.isDirectory() && folder.name !== 'kit' && existsSync(`src/transports/${folder.name}/index.ts`)) {
+    entry[folder.name] = `src/transports/${folder.name}/index.ts`;
+  }
+}
 
 const shared: Options = {
   entry,

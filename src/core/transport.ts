@@ -13,8 +13,8 @@
 import type { UnifiedMqError } from './errors.js';
 import type { Capabilities, Headers, Logger, TlsOptions } from './types.js';
 
-/** The protocol a transport speaks (`memory` for the in-process broker). */
-export type Protocol = 'mqtt' | 'amqp' | 'stomp' | 'memory';
+/** The protocol a transport speaks (`memory` for the in-process broker; a transport of your own names its own). */
+export type Protocol = 'mqtt' | 'amqp' | 'stomp' | 'memory' | (string & {});
 
 /** A parsed endpoint. `url` may hold credentials; `display` never does. */
 export interface Endpoint {

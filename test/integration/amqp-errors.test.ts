@@ -123,7 +123,7 @@ describe('amqp transport: failures to open', () => {
   it('a scheme it cannot serve → UnsupportedError naming the schemes it serves', async () => {
     const failure = await openAmqp('stomp://127.0.0.1:61613', undefined).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(UnsupportedError);
-    expect((failure as Error).message).toBe('The AMQP transport serves amqp://, amqps://, amqp+ssl://, ws://, wss://, not stomp://');
+    expect((failure as Error).message).toBe('The AMQP transport serves amqp://, amqps://, amqp+ssl://, ws://, wss:// endpoints, not stomp:// (stomp://127.0.0.1:61613)');
   });
 
   it('rejects options it cannot honour when the transport is created', () => {

@@ -130,7 +130,7 @@ describe('MQTT connection errors', () => {
   it('refuses schemes it cannot serve, and invalid options, up front', async () => {
     const error = await failure(openMqtt('stomp://127.0.0.1:61613', undefined));
     expect(error).toBeInstanceOf(UnsupportedError);
-    expect(error.message).toBe('The MQTT transport serves mqtt, mqtts, mqtt+ssl, ws, wss, not stomp://');
+    expect(error.message).toBe('The MQTT transport serves mqtt://, mqtts://, mqtt+ssl://, ws://, wss:// endpoints, not stomp:// (stomp://127.0.0.1:61613)');
     expect(() => mqtt({ protocolVersion: 3 as 4 })).toThrow(InvalidArgumentError);
     expect(() => mqtt({ maxFrameBytes: 10 })).toThrow(InvalidArgumentError);
     expect(() => mqtt({ queueGroup: 'a/b' })).toThrow(InvalidArgumentError);

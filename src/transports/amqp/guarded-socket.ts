@@ -12,6 +12,7 @@
  */
 import type { UnifiedMqError } from '../../core/errors.js';
 import { Liveness } from '../../core/liveness.js';
+import { startSilenceWatchdog, type SilenceWatchdog } from '../kit/watchdog.js';
 import type { Endpoint } from '../../core/transport.js';
 import { FrameScanner } from './frame-scanner.js';
 import { closedBeforeHeader, silenceError, violationError } from './translate.js';
@@ -46,7 +47,7 @@ export class GuardedSocket implements SocketEvents {
   #failure: UnifiedMqError | undefined;
   #finished = false;
   #liveness = new Liveness();
-  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #watchdog: SilenceWatchdog | undefined;
 
   constructor(endpoint: Endpoint, maxFrameBytes: number) {
     this.#endpoint = endpoint;
@@ -154,15 +155,16 @@ export class GuardedSocket implements SocketEvents {
   watch(deadAfterMs: number, heartbeatMs: number): void {
     this.#stopWatchdog();
     this.#liveness = new Liveness();
-    this.#watchdog = setInterval(() => {
-      const silentMs = Date.now() - this.#liveness.lastHeardAt;
-      if (silentMs >= deadAfterMs) this.fail(silenceError(this.#endpoint, silentMs, heartbeatMs));
-    }, Math.max(10, Math.floor(deadAfterMs / 4)));
-    (this.#watchdog as { unref?: () => void }).unref?.();
+    this.#watchdog = startSilenceWatchdog({
+      deadAfterMs,
+      checkEveryMs: deadAfterMs / 4,
+      lastHeardAt: () => this.#liveness.lastHeardAt,
+      onDead: (silentMs) => this.fail(silenceError(this.#endpoint, silentMs, heartbeatMs)),
+    });
   }
 
   #stopWatchdog(): void {
-    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#watchdog?.stop();
     this.#watchdog = undefined;
   }
 }

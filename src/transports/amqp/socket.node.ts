@@ -3,36 +3,25 @@
  * field can swap this file for ./socket.ts: TCP for amqp://, TLS for amqps:// and amqp+ssl://, and `ws`
  * for ws:// and wss:// (OASIS AMQP WebSocket Binding, subprotocol AMQPWSB10).
  */
-import { connect as netConnect, isIP } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
 import type { RawSocket, SocketEvents } from './guarded-socket.js';
 import type { SocketSettings } from './options.js';
-import { AMQP_WS_SUBPROTOCOLS, webSocketUrl } from './ws-url.js';
+import { nodeTlsOptions } from '../kit/tls.node.js';
+import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
+import { AMQP_WS_SUBPROTOCOLS } from './ws-subprotocol.js';
 
 export const AMQP_PORT = 5672;
 export const AMQPS_PORT = 5671;
 
-function tlsSocketOptions(host: string, tls: TlsOptions | undefined): TlsConnectionOptions {
-  return {
-    ca: tls?.ca as TlsConnectionOptions['ca'],
-    cert: tls?.cert as TlsConnectionOptions['cert'],
-    key: tls?.key as TlsConnectionOptions['key'],
-    passphrase: tls?.passphrase,
-    // Verification stays on unless the caller turns it off explicitly.
-    rejectUnauthorized: tls?.rejectUnauthorized !== false,
-    // SNI takes host names only (RFC 6066 §3).
-    servername: tls?.servername ?? (isIP(host) ? undefined : host),
-  };
-}
-
 export function connectSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings: SocketSettings, events: SocketEvents): RawSocket {
-  if (endpoint.scheme === 'ws' || endpoint.scheme === 'wss') return connectWebSocket(endpoint, tls, settings, events);
+  if (isWebSocket(endpoint)) return connectWebSocket(endpoint, tls, settings, events);
   const port = endpoint.port ?? (endpoint.secure ? AMQPS_PORT : AMQP_PORT);
   const socket = endpoint.secure
-    ? tlsConnect({ ...tlsSocketOptions(endpoint.host, tls), host: endpoint.host, port }, () => events.open())
+    ? tlsConnect({ ...nodeTlsOptions(endpoint.host, tls), host: endpoint.host, port }, () => events.open())
     : netConnect({ host: endpoint.host, port }, () => events.open());
   // Dispositions, flows and heartbeats are small frames: Nagle's algorithm would hold them back.
   socket.setNoDelay(true);
@@ -58,7 +47,7 @@ function connectWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, setti
     // The binding allows binary messages only (AMQP WebSocket Binding §2.1); a broker that sends text ones
     // anyway still carries AMQP bytes, which `ws` would refuse over a body that is not valid UTF-8.
     skipUTF8Validation: true,
-    ...(endpoint.secure ? tlsSocketOptions(endpoint.host, tls) : {}),
+    ...(endpoint.secure ? nodeTlsOptions(endpoint.host, tls) : {}),
   });
   ws.binaryType = 'nodebuffer';
   ws.on('open', () => events.open());

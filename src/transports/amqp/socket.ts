@@ -10,7 +10,8 @@ import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
 import type { RawSocket, SocketEvents } from './guarded-socket.js';
 import type { SocketSettings, WebSocketConstructor } from './options.js';
-import { AMQP_WS_SUBPROTOCOLS, webSocketUrl } from './ws-url.js';
+import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
+import { AMQP_WS_SUBPROTOCOLS } from './ws-subprotocol.js';
 
 interface BrowserWebSocket {
   binaryType: string;
@@ -23,7 +24,7 @@ interface BrowserWebSocket {
 }
 
 export function connectSocket(endpoint: Endpoint, _tls: TlsOptions | undefined, settings: SocketSettings, events: SocketEvents): RawSocket {
-  if (endpoint.scheme !== 'ws' && endpoint.scheme !== 'wss') {
+  if (!isWebSocket(endpoint)) {
     throw new UnsupportedError(
       `A browser cannot open ${endpoint.scheme}:// (raw TCP); use the broker's AMQP over WebSocket endpoint, ws:// or wss://`,
     );

@@ -6,8 +6,9 @@
  * ./guarded-socket.ts (frame-size cap, protocol checks, heartbeat watchdog).
  */
 import { Connection, type ConnectionOptions } from 'rhea-promise';
-import { TimeoutError, UnsupportedError } from '../../core/errors.js';
+import { TimeoutError } from '../../core/errors.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
+import { defineTransport } from '../kit/define-transport.js';
 import { AmqpConnection } from './connection.js';
 import { detectDialect } from './dialect.js';
 import { GuardedSocket } from './guarded-socket.js';
@@ -26,18 +27,7 @@ const NO_SOCKET = { write() {}, end() {}, destroy() {} };
  */
 export function amqp(options: AmqpTransportOptions = {}): Transport {
   const settings = resolveOptions(options);
-  return {
-    protocol: 'amqp',
-    schemes: SCHEMES,
-    open(endpoint, open) {
-      if (!(SCHEMES as readonly string[]).includes(endpoint.scheme)) {
-        return Promise.reject(
-          new UnsupportedError(`The AMQP transport serves ${SCHEMES.map((s) => `${s}://`).join(', ')}, not ${endpoint.scheme}://`),
-        );
-      }
-      return openConnection(endpoint, open, settings);
-    },
-  };
+  return defineTransport({ protocol: 'amqp', name: 'AMQP', schemes: SCHEMES, open: (endpoint, open) => openConnection(endpoint, open, settings) });
 }
 
 async function openConnection(endpoint: Endpoint, open: OpenOptions, settings: ReturnType<typeof resolveOptions>): Promise<AmqpConnection> {

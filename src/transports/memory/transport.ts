@@ -4,7 +4,6 @@
  * socket).
  */
 import { ConnectionError, PayloadTooLargeError, UnifiedMqError } from '../../core/errors.js';
-import { startHeartbeat, type Heartbeat } from '../../core/heartbeat.js';
 import type {
   Delivery,
   Endpoint,
@@ -16,6 +15,7 @@ import type {
   TransportSubscription,
 } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
+import { startSilenceWatchdog, type SilenceWatchdog } from '../kit/watchdog.js';
 import { lookupBroker, type BrokerSession, type MemoryPeer } from './broker.js';
 
 /** The subscription id the broker delivers replies under; core subscription ids look like `sub-1`, `con-2`. */
@@ -24,7 +24,9 @@ const REPLY_SUBSCRIPTION = 'reply';
 class MemoryConnection implements TransportConnection, MemoryPeer {
   readonly capabilities: Capabilities;
   #session: BrokerSession | undefined;
-  #heartbeat: Heartbeat | undefined;
+  #watchdog: SilenceWatchdog | undefined;
+  /** When the broker last answered a ping or delivered something. */
+  #lastHeardAt = Date.now();
   #closed = false;
   readonly #subscriptions = new Map<string, (delivery: Delivery) => void>();
 
@@ -44,9 +46,14 @@ class MemoryConnection implements TransportConnection, MemoryPeer {
 
   attach(session: BrokerSession): void {
     this.#session = session;
-    this.#heartbeat = startHeartbeat({
-      heartbeatMs: this.options.heartbeatMs,
-      ping: () => void session.ping().then(() => this.#heartbeat?.touch()),
+    const { heartbeatMs } = this.options;
+    this.#lastHeardAt = Date.now();
+    // Checked every heartbeatMs/2, with a ping on each tick of a silence: a silent broker is dead within 1.5 × heartbeatMs.
+    this.#watchdog = startSilenceWatchdog({
+      deadAfterMs: heartbeatMs,
+      checkEveryMs: heartbeatMs / 2,
+      lastHeardAt: () => this.#lastHeardAt,
+      ping: { afterMs: 0, send: () => void session.ping().then(() => void (this.#lastHeardAt = Date.now())) },
       onDead: (silentMs) =>
         this.lost(new ConnectionError(`${this.endpoint.display} did not answer heartbeats for ${silentMs} ms; the connection is considered dead`)),
     });
@@ -54,14 +61,14 @@ class MemoryConnection implements TransportConnection, MemoryPeer {
 
   // MemoryPeer: called by the broker.
   deliver(subscriptionId: string, delivery: Delivery): void {
-    this.#heartbeat?.touch();
+    this.#lastHeardAt = Date.now();
     this.#subscriptions.get(subscriptionId)?.(delivery);
   }
 
   lost(error: UnifiedMqError): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#heartbeat?.stop();
+    this.#watchdog?.stop();
     this.#session?.end(true);
     this.options.onLost(error);
   }
@@ -105,7 +112,7 @@ class MemoryConnection implements TransportConnection, MemoryPeer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#heartbeat?.stop();
+    this.#watchdog?.stop();
     this.#session?.end(true);
   }
 }

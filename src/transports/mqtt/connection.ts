@@ -14,7 +14,8 @@ import type { Capabilities } from '../../core/types.js';
 import type { InboundGuard } from './inbound-guard.js';
 import { toDelivery } from './inbound.js';
 import { ErrorWithReasonCode } from './library.js';
-import { Watchdog } from './keep-alive.js';
+import type { SilenceWatchdog } from '../kit/watchdog.js';
+import { startMqttWatchdog } from './keep-alive.js';
 import type { MqttSettings } from './options.js';
 import { publishOverheadBound, toPublish, type PropertyMode, type Publish } from './outbound.js';
 import { PubackGate } from './puback-gate.js';
@@ -52,7 +53,7 @@ export class MqttConnection implements TransportConnection {
   readonly #open: OpenOptions;
   readonly #settings: MqttSettings;
   readonly #gate: PubackGate;
-  readonly #watchdog: Watchdog;
+  readonly #watchdog: SilenceWatchdog;
   readonly #table = new SubscriptionTable();
   readonly #mode: PropertyMode;
   /** MQTT 5 subscription identifiers route each PUBLISH to the subscriptions it matched (§3.3.4). */
@@ -103,7 +104,7 @@ export class MqttConnection implements TransportConnection {
     });
     client.on('error', (error) => this.#lost(translate(error, endpoint, open.password)));
     client.on('close', () => this.#lost(this.#closeReason()));
-    this.#watchdog = new Watchdog({
+    this.#watchdog = startMqttWatchdog({
       heartbeatMs: open.heartbeatMs,
       lastHeardAt: () => guard.lastHeardAt,
       ping: () => client.sendPing(),

@@ -14,39 +14,25 @@
  *   that froze is declared dead no sooner than about 5/8 × heartbeatMs after it froze (the silence
  *   before a ping is at most 3/8).
  */
+import { startSilenceWatchdog, type SilenceWatchdog } from '../kit/watchdog.js';
+
 export function keepAliveSeconds(heartbeatMs: number): number {
   return Math.min(65535, Math.max(1, Math.floor(heartbeatMs / 1000)));
 }
 
-export interface WatchdogOptions {
+/** The kit's silence watchdog with MQTT's numbers (see above): ping after heartbeatMs/4, dead after heartbeatMs. */
+export function startMqttWatchdog(options: {
   heartbeatMs: number;
   lastHeardAt: () => number;
   ping: () => void;
   dead: (silentMs: number) => void;
-}
-
-export class Watchdog {
-  readonly #timer: ReturnType<typeof setInterval>;
-  /** The lastHeardAt value that the last PINGREQ answered for: one ping per silence. */
-  #pingedAt = -1;
-
-  constructor(options: WatchdogOptions) {
-    const { heartbeatMs, lastHeardAt, ping, dead } = options;
-    this.#timer = setInterval(() => {
-      const heard = lastHeardAt();
-      const silentMs = Date.now() - heard;
-      if (silentMs >= heartbeatMs) {
-        this.stop();
-        dead(silentMs);
-      } else if (silentMs >= heartbeatMs / 4 && this.#pingedAt !== heard) {
-        this.#pingedAt = heard;
-        ping();
-      }
-    }, Math.max(10, Math.floor(heartbeatMs / 8)));
-    (this.#timer as { unref?: () => void }).unref?.();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
+}): SilenceWatchdog {
+  const { heartbeatMs } = options;
+  return startSilenceWatchdog({
+    deadAfterMs: heartbeatMs,
+    checkEveryMs: heartbeatMs / 8,
+    lastHeardAt: options.lastHeardAt,
+    onDead: options.dead,
+    ping: { afterMs: heartbeatMs / 4, send: options.ping },
+  });
 }

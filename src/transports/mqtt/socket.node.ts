@@ -8,16 +8,18 @@
  * - TLS is exactly what the endpoint says: mqtt.js's own builders switch mqtt:// to TLS when a client
  *   certificate is set, and read MQTTJS_SOCKS_PROXY from the environment.
  */
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import { MqttClient, type IClientOptions } from 'mqtt';
 import WebSocket from 'ws';
 import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
 import type { InboundGuard } from './inbound-guard.js';
 import type { MqttSettings } from './options.js';
-import { defaultPort, MQTT_WS_SUBPROTOCOL, webSocketUrl } from './urls.js';
+import { nodeTlsOptions } from '../kit/tls.node.js';
+import { webSocketUrl } from '../kit/web-socket-url.js';
+import { defaultPort, MQTT_WS_SUBPROTOCOL } from './urls.js';
 
 /** A connecting platform socket, reduced to what the stream below needs. */
 interface RawSocket {
@@ -112,23 +114,10 @@ export function createClient(
   return new MqttClient(() => new GuardedStream(open, guard), options);
 }
 
-/** Verification stays on unless the caller turns it off (`rejectUnauthorized: false`). */
-function tlsOptions(host: string, tls: TlsOptions | undefined): ConnectionOptions {
-  const servername = tls?.servername ?? (isIP(host) ? undefined : host); // SNI takes host names only (RFC 6066 §3)
-  return {
-    ca: tls?.ca as ConnectionOptions['ca'],
-    cert: tls?.cert as ConnectionOptions['cert'],
-    key: tls?.key as ConnectionOptions['key'],
-    passphrase: tls?.passphrase,
-    rejectUnauthorized: tls?.rejectUnauthorized !== false,
-    ...(servername !== undefined && { servername }),
-  };
-}
-
 function openTcp(endpoint: Endpoint, tls: TlsOptions | undefined, events: RawEvents): RawSocket {
   const port = endpoint.port ?? defaultPort(endpoint.scheme);
   const socket: Socket = endpoint.secure
-    ? tlsConnect({ ...tlsOptions(endpoint.host, tls), host: endpoint.host, port })
+    ? tlsConnect({ ...nodeTlsOptions(endpoint.host, tls), host: endpoint.host, port })
     : netConnect({ host: endpoint.host, port });
   // PUBACKs and PINGREQs are small packets: Nagle's algorithm would hold them back.
   socket.setNoDelay(true);
@@ -156,7 +145,7 @@ function openWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings
     // MQTT over WebSocket is binary messages only (MQTT 3.1.1 §6); a broker that sends text ones anyway
     // still carries MQTT bytes, which `ws` would refuse over a payload that is not valid UTF-8.
     skipUTF8Validation: true,
-    ...(endpoint.secure && tlsOptions(endpoint.host, tls)),
+    ...(endpoint.secure && nodeTlsOptions(endpoint.host, tls)),
   });
   ws.binaryType = 'nodebuffer';
   // mqtt.js writes CONNECT before the WebSocket is open; `ws` refuses to send until then.

@@ -13,7 +13,7 @@ import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
 import type { InboundGuard } from './inbound-guard.js';
 import type { MqttSettings } from './options.js';
-import { webSocketUrl } from './urls.js';
+import { webSocketUrl } from '../kit/web-socket-url.js';
 
 interface BrowserWebSocket {
   binaryType: string;

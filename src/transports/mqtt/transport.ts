@@ -5,8 +5,9 @@
  * implements heartbeatMs (./keep-alive.ts).
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { ConnectionError, UnsupportedError } from '../../core/errors.js';
+import { ConnectionError } from '../../core/errors.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
+import { defineTransport } from '../kit/define-transport.js';
 import { MqttConnection } from './connection.js';
 import { InboundGuard } from './inbound-guard.js';
 import { keepAliveSeconds } from './keep-alive.js';
@@ -28,16 +29,7 @@ const CLOSED_ON_V4 = ' (a TLS port does this to plain MQTT: use mqtts:// or wss:
  */
 export function mqtt(options: MqttTransportOptions = {}): Transport {
   const settings = resolveOptions(options);
-  return {
-    protocol: 'mqtt',
-    schemes: SCHEMES,
-    open(endpoint, open) {
-      if (!(SCHEMES as readonly string[]).includes(endpoint.scheme)) {
-        return Promise.reject(new UnsupportedError(`The MQTT transport serves ${SCHEMES.join(', ')}, not ${endpoint.scheme}://`));
-      }
-      return openConnection(endpoint, open, settings);
-    },
-  };
+  return defineTransport({ protocol: 'mqtt', name: 'MQTT', schemes: SCHEMES, open: (endpoint, open) => openConnection(endpoint, open, settings) });
 }
 
 function clientOptions(open: OpenOptions, settings: MqttSettings): IClientOptions {

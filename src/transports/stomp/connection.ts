@@ -36,7 +36,8 @@ import {
 import type { FrameHeaders, ScannedFrame } from './frame-scanner.js';
 import type { GuardedSocket } from './guarded-socket.js';
 import { addApplicationHeaders, encodeValue, MESSAGE_ID_HEADER } from './headers.js';
-import { startWatchdog, type Watchdog } from './heartbeat.js';
+import type { SilenceWatchdog } from '../kit/watchdog.js';
+import { startWatchdog } from './heartbeat.js';
 import { InboundSubscription, toDelivery, type InboundTag } from './inbound.js';
 import type { StompSettings } from './options.js';
 import { Receipts } from './receipts.js';
@@ -73,7 +74,7 @@ export class StompConnection implements TransportConnection {
   readonly #receipts = new Receipts();
   readonly #subscriptions = new Map<string, InboundSubscription>();
   readonly #redelivery: LocalRedelivery;
-  readonly #watchdog: Watchdog | undefined;
+  readonly #watchdog: SilenceWatchdog | undefined;
   #state: State = 'open';
   #nextTransaction = 0;
   /** A socket error or ERROR frame seen before the socket closed: the best description of the loss. */

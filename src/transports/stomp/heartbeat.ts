@@ -16,14 +16,11 @@
  *   0.2 × heartbeatMs: detection ≤ 1.4 × heartbeatMs whenever the broker honours the interval asked for
  *   (ActiveMQ always; RabbitMQ from heartbeatMs ≈ 2 s up, below that its 1 s granularity wins).
  */
+import { startSilenceWatchdog, type SilenceWatchdog } from '../kit/watchdog.js';
 
 /** The heart-beat interval to ask for, both ways, in the CONNECT frame. */
 export function requestedInterval(heartbeatMs: number): number {
   return Math.max(1, Math.round(0.4 * heartbeatMs));
-}
-
-export interface Watchdog {
-  stop(): void;
 }
 
 export interface WatchdogOptions {
@@ -35,21 +32,17 @@ export interface WatchdogOptions {
   onDead: (silentMs: number) => void;
 }
 
-/** Starts watching, or returns undefined when the broker sends no heart-beats (then only TCP can tell). */
-export function startWatchdog(options: WatchdogOptions): Watchdog | undefined {
+/** Starts the kit's silence watchdog with STOMP's numbers, or returns undefined when the broker sends no heart-beats (then only TCP can tell). */
+export function startWatchdog(options: WatchdogOptions): SilenceWatchdog | undefined {
   const asked = requestedInterval(options.heartbeatMs);
   const offered = Number.parseInt(options.offered?.split(',')[0] ?? '0', 10);
   if (!(offered > 0)) return undefined;
   const interval = Math.max(asked, offered);
-  const deadAfterMs = Math.max(1.2 * options.heartbeatMs, 2 * interval + 0.2 * options.heartbeatMs);
-  const timer = setInterval(() => {
-    const silentMs = Date.now() - options.lastHeard();
-    if (silentMs > deadAfterMs) {
-      clearInterval(timer);
-      options.onDead(silentMs);
-    }
-  }, Math.max(10, Math.round(0.2 * options.heartbeatMs)));
-  // The socket keeps the process alive while the connection is open; the watchdog need not.
-  (timer as { unref?: () => void }).unref?.();
-  return { stop: () => clearInterval(timer) };
+  return startSilenceWatchdog({
+    // "> deadAfterMs" in the rule above; the kit fires at ">=": one millisecond apart.
+    deadAfterMs: Math.max(1.2 * options.heartbeatMs, 2 * interval + 0.2 * options.heartbeatMs) + 1,
+    checkEveryMs: Math.round(0.2 * options.heartbeatMs),
+    lastHeardAt: options.lastHeard,
+    onDead: options.onDead,
+  });
 }

@@ -12,31 +12,33 @@
  */
 import { TCPWrapper } from '@stomp/tcp-wrapper';
 import type { IStompSocket } from '@stomp/stompjs';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket, { type RawData } from 'ws';
 import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
 import type { SocketSettings } from './options.js';
-import { STOMP_SUBPROTOCOLS, webSocketUrl } from './ws-url.js';
+import { nodeTlsOptions } from '../kit/tls.node.js';
+import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
+import { STOMP_SUBPROTOCOLS } from './ws-subprotocol.js';
 
 /** Headroom over maxFrameBytes for one WebSocket message: the frame's headers travel in it too. */
 const WS_MESSAGE_HEADROOM = 1024 * 1024;
 
 export function createSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings: SocketSettings): IStompSocket {
-  if (endpoint.scheme === 'ws' || endpoint.scheme === 'wss') {
+  if (isWebSocket(endpoint)) {
     const url = webSocketUrl(endpoint);
     if (settings.WebSocket) return new settings.WebSocket(url, STOMP_SUBPROTOCOLS) as IStompSocket;
     const ws = new WebSocket(url, STOMP_SUBPROTOCOLS, {
       // `ws` buffers a whole message before handing it over: bound it, a little above the frame cap.
       maxPayload: settings.maxFrameBytes + WS_MESSAGE_HEADROOM,
       skipUTF8Validation: true,
-      ...(endpoint.secure && tlsSocketOptions(endpoint.host, tls)),
+      ...(endpoint.secure && nodeTlsOptions(endpoint.host, tls)),
     });
     return new BytesWebSocket(ws);
   }
   const port = endpoint.port ?? (endpoint.secure ? 61614 : 61613);
-  const secure = endpoint.secure ? tlsSocketOptions(endpoint.host, tls) : undefined;
+  const secure = endpoint.secure ? nodeTlsOptions(endpoint.host, tls) : undefined;
   // tcp-wrapper opens its socket in its constructor through getSocket(), before a subclass's fields exist,
   // so the TLS options reach it through this closure.
   class NodeSocket extends TCPWrapper {
@@ -97,17 +99,4 @@ class BytesWebSocket implements IStompSocket {
   send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void { this.#ws.send(data as Buffer); }
   close(): void { this.#ws.close(); }
   terminate(): void { this.#ws.terminate(); }
-}
-
-/** Verification stays on unless the caller turns it off (`rejectUnauthorized: false`). */
-function tlsSocketOptions(host: string, tls: TlsOptions | undefined) {
-  return {
-    ca: tls?.ca as string | string[] | undefined,
-    cert: tls?.cert as string | undefined,
-    key: tls?.key as string | undefined,
-    passphrase: tls?.passphrase,
-    rejectUnauthorized: tls?.rejectUnauthorized ?? true,
-    // SNI takes a host name, never an IP address.
-    ...((tls?.servername ?? (isIP(host) ? undefined : host)) !== undefined && { servername: tls?.servername ?? host }),
-  };
 }

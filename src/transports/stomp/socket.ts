@@ -8,10 +8,11 @@ import { UnsupportedError } from '../../core/errors.js';
 import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
 import type { SocketSettings } from './options.js';
-import { STOMP_SUBPROTOCOLS, webSocketUrl } from './ws-url.js';
+import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
+import { STOMP_SUBPROTOCOLS } from './ws-subprotocol.js';
 
 export function createSocket(endpoint: Endpoint, _tls: TlsOptions | undefined, settings: SocketSettings): IStompSocket {
-  if (endpoint.scheme !== 'ws' && endpoint.scheme !== 'wss') {
+  if (!isWebSocket(endpoint)) {
     throw new UnsupportedError(
       `A browser cannot open ${endpoint.scheme}:// (raw TCP); use the broker's STOMP over WebSocket endpoint, ws:// or wss:// (RabbitMQ Web-STOMP, ActiveMQ's ws transport)`,
     );

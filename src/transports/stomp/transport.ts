@@ -4,9 +4,10 @@
  * socket on every failure.
  */
 import { Client, Versions } from '@stomp/stompjs';
-import { ConnectionError, InvalidArgumentError, UnifiedMqError, UnsupportedError } from '../../core/errors.js';
+import { ConnectionError, InvalidArgumentError, UnifiedMqError } from '../../core/errors.js';
 import { scrub } from '../../core/redact.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
+import { defineTransport } from '../kit/define-transport.js';
 import { StompConnection } from './connection.js';
 import { detectDialect } from './dialect.js';
 import { GuardedSocket } from './guarded-socket.js';
@@ -29,16 +30,7 @@ const LIBRARY_HEARTBEAT_BACKSTOP = 10;
  */
 export function stomp(options: StompTransportOptions = {}): Transport {
   const settings = resolve(options);
-  return {
-    protocol: 'stomp',
-    schemes: SCHEMES,
-    open(endpoint, open) {
-      if (!(SCHEMES as readonly string[]).includes(endpoint.scheme)) {
-        return Promise.reject(new UnsupportedError(`The STOMP transport serves ${SCHEMES.join(', ')} endpoints, not ${endpoint.scheme}:// (${endpoint.display})`));
-      }
-      return openConnection(endpoint, open, settings);
-    },
-  };
+  return defineTransport({ protocol: 'stomp', name: 'STOMP', schemes: SCHEMES, open: (endpoint, open) => openConnection(endpoint, open, settings) });
 }
 
 function resolve(options: StompTransportOptions): StompSettings {

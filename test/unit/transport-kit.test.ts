@@ -1,0 +1,79 @@
+/**
+ * The transport kit (src/transports/kit): the plumbing every transport shares. Each transport's own tests
+ * cover it on real brokers; here are the edges: URLs, TLS defaults, the scheme check and the watchdog's bounds.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseEndpoint } from '../../src/core/endpoints.js';
+import { UnsupportedError } from '../../src/core/errors.js';
+import type { TransportConnection } from '../../src/core/transport.js';
+import { defineTransport } from '../../src/transports/kit/define-transport.js';
+import { nodeTlsOptions } from '../../src/transports/kit/tls.node.js';
+import { startSilenceWatchdog } from '../../src/transports/kit/watchdog.js';
+import { webSocketUrl } from '../../src/transports/kit/web-socket-url.js';
+
+describe('webSocketUrl', () => {
+  it('drops credentials, keeps the port only when given, the path or /, and the query', () => {
+    expect(webSocketUrl(parseEndpoint('wss://app:secret@b-1.example:15673/ws'))).toBe('wss://b-1.example:15673/ws');
+    expect(webSocketUrl(parseEndpoint('ws://broker'))).toBe('ws://broker/');
+    expect(webSocketUrl(parseEndpoint('wss://broker/mqtt?token=a%20b&x=1'))).toBe('wss://broker/mqtt?token=a+b&x=1');
+    expect(webSocketUrl(parseEndpoint('ws://[::1]:15675/ws'))).toBe('ws://[::1]:15675/ws');
+  });
+});
+
+describe('nodeTlsOptions', () => {
+  it('verifies unless told not to, and sends SNI for host names only', () => {
+    expect(nodeTlsOptions('b-1.example', undefined)).toMatchObject({ rejectUnauthorized: true, servername: 'b-1.example' });
+    expect(nodeTlsOptions('10.0.0.1', undefined)).not.toHaveProperty('servername');
+    expect(nodeTlsOptions('::1', { servername: 'broker.internal' })).toMatchObject({ servername: 'broker.internal' });
+    expect(nodeTlsOptions('b-1.example', { rejectUnauthorized: false }).rejectUnauthorized).toBe(false);
+  });
+});
+
+describe('defineTransport', () => {
+  it('refuses an endpoint of another scheme with UnsupportedError naming the ones it serves, without opening', async () => {
+    const open = vi.fn(async () => ({}) as TransportConnection);
+    const transport = defineTransport({ protocol: 'stomp', name: 'STOMP', schemes: ['stomp', 'ws'], open });
+    const failure = await transport.open(parseEndpoint('mqtt://u:pw@a:1883'), {} as never).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UnsupportedError);
+    expect((failure as Error).message).toBe('The STOMP transport serves stomp://, ws:// endpoints, not mqtt:// (mqtt://u:***@a:1883)');
+    expect(open).not.toHaveBeenCalled();
+  });
+});
+
+describe('startSilenceWatchdog', () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it('declares the peer dead once, between deadAfterMs and deadAfterMs + checkEveryMs of silence, and pings once per silence', () => {
+    vi.useFakeTimers({ now: 0 });
+    let heardAt = 0;
+    const pings: number[] = [];
+    const dead: number[] = [];
+    startSilenceWatchdog({
+      deadAfterMs: 1000,
+      checkEveryMs: 125,
+      lastHeardAt: () => heardAt,
+      onDead: (silentMs) => dead.push(silentMs),
+      ping: { afterMs: 250, send: () => pings.push(Date.now()) },
+    });
+    vi.advanceTimersByTime(400);
+    expect(pings).toEqual([250]);
+    heardAt = 400; // an answer: a new silence starts
+    vi.advanceTimersByTime(400);
+    expect(pings).toEqual([250, 750]);
+    vi.advanceTimersByTime(5000);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toBeGreaterThanOrEqual(1000);
+    expect(dead[0]).toBeLessThanOrEqual(1000 + 125);
+    expect(pings).toEqual([250, 750]);
+  });
+
+  it('stays quiet while the peer is heard from, and stops when told to', () => {
+    vi.useFakeTimers({ now: 0 });
+    const onDead = vi.fn();
+    const watchdog = startSilenceWatchdog({ deadAfterMs: 100, checkEveryMs: 20, lastHeardAt: () => Date.now() - 50, onDead });
+    vi.advanceTimersByTime(1000);
+    expect(onDead).not.toHaveBeenCalled();
+    watchdog.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
