@@ -8,7 +8,7 @@ import { FrameImpl, Parser, type IFrame } from '@stomp/stompjs';
 import type { UnifiedMqError } from '../../src/core/errors.js';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, PayloadTooLargeError } from '../../src/core/errors.js';
-import { decodeValue, FrameScanner, type ScannedFrame } from '../../src/transports/stomp/frame-scanner.js';
+import { decodeValue, FrameScanner, PASSED_ON_MAX_BODY_BYTES, type ScannedFrame } from '../../src/transports/stomp/frame-scanner.js';
 
 const encoder = new TextEncoder();
 
@@ -190,6 +190,22 @@ describe('STOMP frame scanner', () => {
     expect(error!.message).toContain('maxHeaderBytes');
     // stompjs was given none of it.
     expect(head.library.map((f) => f.command)).toEqual(['CONNECTED']);
+  });
+
+  it('caps the body of a frame read by stompjs far below maxFrameBytes (stompjs holds each byte in a JS array)', () => {
+    const h = harness({ maxFrameBytes: 16 * 1024 * 1024, maxHeaderBytes: 1024 });
+    expect(h.feed(bytes('CONNECTED\nversion:1.2\n\n\0'))).toBeUndefined();
+    // A MESSAGE body may be as large as maxFrameBytes…
+    expect(h.feed(bytes('MESSAGE\nmessage-id:1\n\n', 'x'.repeat(PASSED_ON_MAX_BODY_BYTES + 1), '\0'))).toBeUndefined();
+    expect(h.claimed).toHaveLength(1);
+    // …an ERROR body (NUL-terminated, or declared) only PASSED_ON_MAX_BODY_BYTES.
+    expect(h.feed(bytes('ERROR\nmessage:m\n\n', 'x'.repeat(PASSED_ON_MAX_BODY_BYTES)))).toBeUndefined();
+    const error = h.feed(bytes('x'));
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error!.message).toContain('ERROR');
+    const declared = harness({ maxFrameBytes: 16 * 1024 * 1024, maxHeaderBytes: 1024 });
+    expect(declared.feed(bytes(`ERROR\ncontent-length:${PASSED_ON_MAX_BODY_BYTES + 1}\n\n`))).toBeInstanceOf(PayloadTooLargeError);
+    expect(h.library.map((f) => f.command)).toEqual(['CONNECTED']);
   });
 
   it('passes on the whole frames before an oversized one, and nothing of it', () => {

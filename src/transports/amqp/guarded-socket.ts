@@ -60,6 +60,11 @@ export class GuardedSocket implements SocketEvents {
     return this.#failure;
   }
 
+  /** True once the socket failed, errored or was closed by the peer: nothing more will arrive. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
   /** rhea's `connect` hook: `open` is rhea's "connected" callback. */
   attach(raw: RawSocket, open: () => void): this {
     this.#raw = raw;

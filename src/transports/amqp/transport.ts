@@ -6,7 +6,7 @@
  * ./guarded-socket.ts (frame-size cap, protocol checks, heartbeat watchdog).
  */
 import { Connection, type ConnectionOptions } from 'rhea-promise';
-import { TimeoutError } from '../../core/errors.js';
+import { ConnectionError, TimeoutError } from '../../core/errors.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
 import { defineTransport } from '../kit/define-transport.js';
 import { AmqpConnection } from './connection.js';
@@ -64,6 +64,10 @@ async function openConnection(endpoint: Endpoint, open: OpenOptions, settings: R
   try {
     await connection.open({ abortSignal: open.signal });
     const session = await connection.createSession({ abortSignal: open.signal });
+    // The socket may have died in the very read that completed the handshake (a peer that sends garbage
+    // or an oversized frame right after its begin): rhea reported that before AmqpConnection listened, so
+    // the connection would stay "open" for ever, with no watchdog either. Fail the attempt instead.
+    if (socket.finished) throw socket.failure ?? new ConnectionError(`${endpoint.display} closed the connection right after the handshake`);
     const dialect = settings.dialect ?? detectDialect(connection.properties as Record<string, unknown> | undefined);
     if (keepAlive) socket.watch(keepAlive.deadAfterMs, open.heartbeatMs);
     return new AmqpConnection(endpoint, connection, session, socket, open, dialect, settings.bodySection);

@@ -15,6 +15,10 @@
  *   header block may not pass `maxHeaderBytes` (a few KiB is what brokers allow themselves: ActiveMQ
  *   10 KiB a header, RabbitMQ 4 KiB a frame's headers by default). A frame over a cap is refused before
  *   it is buffered, and the connection is closed.
+ * - A frame passed on to stompjs has a body cap of its own, PASSED_ON_MAX_BODY_BYTES: stompjs keeps each
+ *   body byte as an element of a JS array until the NUL, about 20 bytes of memory per byte received (a
+ *   hostile server's 16 MiB ERROR body cost 372 MiB). Such frames carry a short text (an ERROR's
+ *   description; ActiveMQ's includes a Java stack trace of a few KiB), never a payload.
  *
  * Frame boundaries follow STOMP 1.2 §Augmented BNF the way stompjs reads them: EOLs and NULs between
  * frames are heart-beats or padding; the first `content-length` header, read with parseInt, fixes the body
@@ -53,6 +57,8 @@ const NUL = 0;
 /** Given to stompjs for a read that held no frame for it: a heart-beat, so that it knows the broker is alive. */
 const HEARTBEAT = new Uint8Array([LF]);
 const EMPTY = new Uint8Array(0);
+/** The largest body of a frame read by stompjs (CONNECTED, ERROR, …): see the file comment. */
+export const PASSED_ON_MAX_BODY_BYTES = 256 * 1024;
 
 /** What a server may send (STOMP 1.2 §Server Frames). Anything else means the peer is not a STOMP server. */
 const SERVER_COMMANDS = new Set(['CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR']);
@@ -78,6 +84,8 @@ export class FrameScanner {
   /** In Head: the last byte that was not a CR was a LF, so a further LF ends the header block. */
   #afterLineFeed = false;
   #bodyRemaining = 0;
+  /** The current frame's body cap: maxFrameBytes, or less for a frame passed on to stompjs. */
+  #bodyLimit = 0;
   /** The frame being read: claimed (collected here) or passed on to stompjs. */
   #claimed = false;
   #command = '';
@@ -154,8 +162,8 @@ export class FrameScanner {
           const nul = chunk.indexOf(NUL, i);
           if (nul < 0) {
             this.#bodyRemaining += length - i;
-            if (this.#bodyRemaining > this.#limits.maxFrameBytes) {
-              return this.#fail(chunk, new PayloadTooLargeError(this.#bodyRemaining, this.#limits.maxFrameBytes, 'A received STOMP frame body (maxFrameBytes)'));
+            if (this.#bodyRemaining > this.#bodyLimit) {
+              return this.#fail(chunk, new PayloadTooLargeError(this.#bodyRemaining, this.#bodyLimit, this.#overCap('body')));
             }
             if (this.#claimed) this.#bodyParts.push(chunk.subarray(i));
             i = length;
@@ -215,8 +223,9 @@ export class FrameScanner {
     }
     if (command === 'CONNECTED' && headers.version !== undefined) this.version = headers.version.trim();
     this.#claimed = this.#sink.claims(command, headers);
+    this.#command = command;
+    this.#bodyLimit = this.#claimed ? this.#limits.maxFrameBytes : Math.min(this.#limits.maxFrameBytes, PASSED_ON_MAX_BODY_BYTES);
     if (this.#claimed) {
-      this.#command = command;
       this.#headers = headers;
       // Whatever was waiting for stompjs in this chunk comes before this frame.
       this.#flush(chunk, this.#frameStart);
@@ -237,14 +246,20 @@ export class FrameScanner {
       // stompjs would wait for a body that never ends: the connection is unusable.
       return new ConnectionError(`The broker sent a ${command} frame with an invalid content-length ${JSON.stringify(contentLength)}`);
     }
-    if (declared > this.#limits.maxFrameBytes) {
-      return new PayloadTooLargeError(declared, this.#limits.maxFrameBytes, `A received STOMP ${command} frame's declared content-length (maxFrameBytes)`);
+    if (declared > this.#bodyLimit) {
+      return new PayloadTooLargeError(declared, this.#bodyLimit, this.#overCap('declared content-length'));
     }
     this.#state = 'fixed-body';
     this.#bodyRemaining = declared + 1; // the body, then its NUL
     this.#bodyBuffer = undefined;
     this.#bodyFilled = 0;
     return undefined;
+  }
+
+  /** What PayloadTooLargeError names: `what` of the current frame, and which cap it broke. */
+  #overCap(what: 'body' | 'declared content-length'): string {
+    const cap = this.#claimed || this.#bodyLimit === this.#limits.maxFrameBytes ? 'maxFrameBytes' : `the cap of frames read by @stomp/stompjs`;
+    return `A received STOMP ${this.#command} frame's ${what} (${cap})`;
   }
 
   #decodeHead(bytes: Uint8Array): { command: string; headers: FrameHeaders; contentLength: string | undefined } {

@@ -23,7 +23,8 @@ export interface StompTransportOptions {
   /**
    * The largest frame body accepted from the broker, in bytes. A frame declaring more closes the
    * connection with PayloadTooLargeError before it is buffered. It also bounds what this transport sends
-   * (`capabilities.maxMessageBytes`). Default 16 MiB.
+   * (`capabilities.maxMessageBytes`). Default 16 MiB. Frames other than MESSAGE (CONNECTED, ERROR) may
+   * carry at most 256 KiB of body whatever this says: they are short texts, never payloads.
    */
   maxFrameBytes?: number;
   /**
