@@ -69,6 +69,14 @@ describe('fuzz: MQTT envelope', () => {
     );
   });
 
+  it('keeps headers named like Object.prototype members (__proto__, constructor) as headers', () => {
+    // fast-check found this one: `headers['__proto__'] = v` sets a prototype instead of adding a header.
+    const headers = JSON.parse('{"__proto__":"a","constructor":"b","toString":"c"}') as Record<string, string>;
+    const back = unwrap(wrap(new Uint8Array([1]), { headers, messageId: undefined, contentType: undefined, correlationId: undefined, replyTo: undefined, possibleDuplicate: false }));
+    expect(Object.entries(back!.fields.headers!)).toEqual([['__proto__', 'a'], ['constructor', 'b'], ['toString', 'c']]);
+    expect(Object.getPrototypeOf(back!.fields.headers)).toBe(Object.prototype);
+  });
+
   it('never throws on a payload a peer sends: it unwraps, is malformed (undefined) or is plain', () => {
     const MAGIC = Uint8Array.of(0x00, 0x75, 0x6d, 0x71, 1);
     fc.assert(

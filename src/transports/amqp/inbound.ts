@@ -10,6 +10,7 @@ import { POSSIBLE_DUPLICATE_HEADER, type Delivery } from '../../core/transport.j
 import type { Headers } from '../../core/types.js';
 import { JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE } from '../../core/codec.js';
 import { destinationOf } from './dialect.js';
+import { setHeader } from '../../core/headers.js';
 
 const utf8 = new TextEncoder();
 const NO_HEADERS: Headers = Object.freeze({}) as Headers;
@@ -23,7 +24,7 @@ export function toDelivery(message: RheaMessage, delivery: RheaDelivery, subscri
     for (const key in properties) {
       const value = properties[key];
       if (key === POSSIBLE_DUPLICATE_HEADER) possibleDuplicate = String(value) === 'true';
-      else if (value !== undefined && value !== null) headers[key] = String(value);
+      else if (value !== undefined && value !== null) setHeader(headers, key, String(value));
     }
   }
   const ttl = message.ttl;

@@ -15,6 +15,7 @@
  */
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Headers } from '../../core/types.js';
+import { setHeader } from '../../core/headers.js';
 
 const MAGIC = [0x00, 0x75, 0x6d, 0x71] as const;
 const VERSION = 1;
@@ -128,7 +129,7 @@ export function unwrap(payload: Uint8Array): { body: Uint8Array; fields: Envelop
       case REPLY_TO: fields.replyTo = value; break;
       case HEADER_NAME: headerName = value; break;
       case HEADER_VALUE:
-        if (headerName !== undefined) (fields.headers ??= {})[headerName] = value;
+        if (headerName !== undefined) setHeader((fields.headers ??= {}), headerName, value);
         headerName = undefined;
         break;
     }

@@ -10,6 +10,7 @@ import type { Headers } from '../../core/types.js';
 import { isEnveloped, unwrap } from './envelope.js';
 import { MESSAGE_ID_PROPERTY, type PropertyMode } from './outbound.js';
 import { fromTopic } from './topics.js';
+import { setHeader } from '../../core/headers.js';
 
 const decoder = new TextDecoder();
 
@@ -37,7 +38,7 @@ export function toDelivery(packet: IPublishPacket, destination: string, mode: Pr
           const text = (Array.isArray(value) ? value[value.length - 1] : value) ?? '';
           if (key === POSSIBLE_DUPLICATE_HEADER) possibleDuplicate = text === 'true';
           else if (key === MESSAGE_ID_PROPERTY) messageId = text;
-          else headers[key] = text;
+          else setHeader(headers, key, text);
         }
       }
       if (properties.correlationData !== undefined) correlationId = decoder.decode(properties.correlationData);

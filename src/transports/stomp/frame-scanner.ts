@@ -26,6 +26,7 @@
  * `indexOf(0)`, never one by one.
  */
 import { ConnectionError, PayloadTooLargeError, type UnifiedMqError } from '../../core/errors.js';
+import { setHeader } from '../../core/headers.js';
 
 export type FrameHeaders = Record<string, string>;
 
@@ -283,8 +284,7 @@ export class FrameScanner {
       // STOMP 1.2 §Repeated Header Entries: the first occurrence wins.
       if (Object.prototype.hasOwnProperty.call(headers, key)) continue;
       const value = unescape ? decodeValue(rawValue, unescape === 2) : rawValue;
-      if (key === '__proto__') Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
-      else headers[key] = value;
+      setHeader(headers, key, value);
     }
     return { command, headers, contentLength };
   }
