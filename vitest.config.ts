@@ -1,5 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+/** Integration files that start brokers of their own to pause, kill or cut: they need none of the shared ones. */
+const OWN_BROKER_FAULTS = [
+  'test/integration/amqp-faults.test.ts',
+  'test/integration/mqtt-faults.test.ts',
+  'test/integration/stomp-faults.test.ts',
+  'test/integration/broker-faults.test.ts',
+  'test/integration/smoke-activemq-pair.test.ts',
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -26,8 +35,20 @@ export default defineConfig({
           name: 'integration',
           // in-flight.test.ts injects its faults through proxies in front of the shared brokers.
           include: ['test/integration/**/*.test.ts', 'test/conformance/*.test.ts', 'test/failover/in-flight.test.ts'],
-          exclude: ['test/conformance/memory.test.ts'],
+          exclude: ['test/conformance/memory.test.ts', ...OWN_BROKER_FAULTS],
           globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+        },
+      },
+      {
+        // Faults of single brokers (pause, kill, cut) on brokers of their own: npm test runs this project in a
+        // process of its own, beside the others (scripts/run-tests.mjs); they spend most of their time waiting.
+        test: {
+          name: 'faults',
+          include: OWN_BROKER_FAULTS,
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// The test run of `npm test`, after the type check and the build. Two vitest processes at once:
-// - unit, package and integration (the integration files run one at a time: several pause or kill the
-//   shared brokers), and
-// - the failover suites, which start brokers of their own (an ActiveMQ pair, two RabbitMQs) and spend most
-//   of their time waiting for takeovers and restarts, so they overlap well with the rest.
-// vitest runs every project that forbids file parallelism in one sequential group, even across projects,
-// hence two processes. The Docker engine, the broker image and the browsers are made ready first, once, for both.
-// Then check-matrix reads both JSON reports.
+// The test run of `npm test`, after the type check and the build. Three vitest processes at once:
+// - unit, package and integration (the integration files run one at a time, on the shared brokers);
+// - the failover suites, which start brokers of their own (an ActiveMQ pair, two RabbitMQs);
+// - the single-broker fault files, which start brokers of their own to pause, kill or cut.
+// The last two spend most of their time waiting for heartbeats, takeovers and restarts, so they overlap
+// well with the rest. vitest runs every project that forbids file parallelism in one sequential group,
+// even across projects, hence separate processes. The Docker engine, the broker image and the browsers
+// are made ready first, once, for all three. Then check-matrix reads the three JSON reports.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -62,13 +62,20 @@ function run(args, prefix) {
   });
 }
 
-const reports = ['.cache/vitest-report.json', '.cache/vitest-report-failover.json'];
-const codes = await Promise.all([
-  run(['--project', 'unit', '--project', 'package', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${reports[0]}`]),
-  run(['--project', 'failover', '--reporter=default', '--reporter=json', `--outputFile.json=${reports[1]}`], '[failover]'),
-]);
-if (codes.some((code) => code !== 0)) {
-  console.error(`\nnpm test: ${codes[0] === 0 ? '' : 'unit/package/integration failed. '}${codes[1] === 0 ? '' : 'The failover suites failed (lines marked [failover]).'}`);
+const runs = [
+  { projects: ['unit', 'package', 'integration'], report: '.cache/vitest-report.json', prefix: undefined },
+  { projects: ['failover'], report: '.cache/vitest-report-failover.json', prefix: '[failover]' },
+  { projects: ['faults'], report: '.cache/vitest-report-faults.json', prefix: '[faults]' },
+];
+const codes = await Promise.all(
+  runs.map(({ projects, report, prefix }) =>
+    run([...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], prefix),
+  ),
+);
+const failed = runs.filter((_, i) => codes[i] !== 0).map(({ projects, prefix }) => `${projects.join('/')}${prefix ? ` (lines marked ${prefix})` : ''}`);
+if (failed.length > 0) {
+  console.error(`\nnpm test: failed: ${failed.join(', ')}.`);
   process.exit(1);
 }
+const reports = runs.map((r) => r.report);
 execFileSync(process.execPath, ['--import', 'tsx', 'scripts/check-matrix.mjs', ...reports], { stdio: 'inherit' });

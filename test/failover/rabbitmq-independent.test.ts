@@ -41,12 +41,14 @@ type Fault = (context: FaultContext) => Promise<FaultDetail>;
 const proxyOf = new Map<Broker, FaultProxy>();
 const SILENT_PARTITION = 'silent network partition of the first broker (every packet dropped), healed';
 const HANG = 'hang of the first broker, detected by heartbeat';
+const PARTITION = 'network partition of the first broker, healed';
 /**
- * Faults after which the first broker, alive but silent, may still store publishes whose confirmations
- * never came back (a frozen broker reads what its socket buffered once it thaws). Their flagged re-sends
- * went to the other broker, so the originals surface unflagged when the first is drained.
+ * Faults after which the first broker, cut off but alive, may still store publishes whose confirmations
+ * never came back (a frozen broker reads what its socket buffered once it thaws; a partitioned one stored
+ * what reached it before the cut). Their flagged re-sends went to the other broker, so the originals
+ * surface unflagged when the first is drained. Not after a crash or a stop: the tests hold those to zero.
  */
-const SILENT_FAULTS = new Set([SILENT_PARTITION, HANG]);
+const SILENT_FAULTS = new Set([SILENT_PARTITION, HANG, PARTITION]);
 const FAILBACK = 'failback: the first broker returns, then the second dies';
 
 const faults: Record<string, Fault> = {
@@ -69,7 +71,7 @@ const faults: Record<string, Fault> = {
     await moved;
     return { detectionMs: detectedAt - hungAt };
   },
-  'network partition of the first broker, healed': async ({ nextDisconnect, nextFailover }) => {
+  [PARTITION]: async ({ nextDisconnect, nextFailover }) => {
     const moved = nextFailover();
     const cutAt = await a.disconnectNetwork();
     const detectedAt = await detected(nextDisconnect, HEARTBEAT_MS).finally(() => a.reconnectNetwork());

@@ -221,6 +221,6 @@ describe('STOMP transport schemes', () => {
       })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedError);
-    expect((error as Error).message).toMatch(/stomp, stomp\+ssl.*ws, wss/);
+    expect((error as Error).message).toBe('The STOMP transport serves stomp://, stomp+ssl://, stomp+tls://, ws://, wss:// endpoints, not mqtt:// (mqtt://127.0.0.1:1883)');
   });
 });
