@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-/** Integration files that start brokers of their own to pause, kill or cut: they need none of the shared ones. */
-const OWN_BROKER_FAULTS = [
+/**
+ * Integration files on brokers of their own (to pause, kill or cut them, or, for the browsers, to be alone
+ * on one): they need none of the shared ones.
+ */
+const OWN_BROKER_FILES = [
+  'test/integration/browser.test.ts',
   'test/integration/amqp-faults.test.ts',
   'test/integration/mqtt-faults.test.ts',
   'test/integration/stomp-faults.test.ts',
@@ -35,7 +39,7 @@ export default defineConfig({
           name: 'integration',
           // in-flight.test.ts injects its faults through proxies in front of the shared brokers.
           include: ['test/integration/**/*.test.ts', 'test/conformance/*.test.ts', 'test/failover/in-flight.test.ts'],
-          exclude: ['test/conformance/memory.test.ts', ...OWN_BROKER_FAULTS],
+          exclude: ['test/conformance/memory.test.ts', ...OWN_BROKER_FILES],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -44,11 +48,11 @@ export default defineConfig({
         },
       },
       {
-        // Faults of single brokers (pause, kill, cut) on brokers of their own: npm test runs this project in a
-        // process of its own, beside the others (scripts/run-tests.mjs); they spend most of their time waiting.
+        // Single-broker faults (pause, kill, cut) and the browsers, on brokers of their own: npm test runs this
+        // project in a process of its own, beside the others (scripts/run-tests.mjs); it mostly waits.
         test: {
-          name: 'faults',
-          include: OWN_BROKER_FAULTS,
+          name: 'own-brokers',
+          include: OWN_BROKER_FILES,
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -2,8 +2,8 @@
 // The test run of `npm test`, after the type check and the build. Three vitest processes at once:
 // - unit, package and integration (the integration files run one at a time, on the shared brokers);
 // - the failover suites, which start brokers of their own (an ActiveMQ pair, two RabbitMQs);
-// - the single-broker fault files, which start brokers of their own to pause, kill or cut.
-// The last two spend most of their time waiting for heartbeats, takeovers and restarts, so they overlap
+// - the single-broker fault files and the browser tests, on brokers of their own.
+// The last two spend most of their time waiting (heartbeats, takeovers, restarts, browsers), so they overlap
 // well with the rest. vitest runs every project that forbids file parallelism in one sequential group,
 // even across projects, hence separate processes. The Docker engine, the broker image and the browsers
 // are made ready first, once, for all three. Then check-matrix reads the three JSON reports.
@@ -65,7 +65,7 @@ function run(args, prefix) {
 const runs = [
   { projects: ['unit', 'package', 'integration'], report: '.cache/vitest-report.json', prefix: undefined },
   { projects: ['failover'], report: '.cache/vitest-report-failover.json', prefix: '[failover]' },
-  { projects: ['faults'], report: '.cache/vitest-report-faults.json', prefix: '[faults]' },
+  { projects: ['own-brokers'], report: '.cache/vitest-report-own-brokers.json', prefix: '[own-brokers]' },
 ];
 const codes = await Promise.all(
   runs.map(({ projects, report, prefix }) =>

@@ -8,7 +8,8 @@
  * them with page.evaluate and injects faults (fault proxies, ../support/fault-proxy.ts) when a scenario
  * asks for one through a page-server hook.
  *
- * Brokers: the shared RabbitMQ 3.10. STOMP over its Web-STOMP port and MQTT over its Web-MQTT port
+ * Broker: a RabbitMQ 3.10 of its own, at its shipped defaults (so this file runs beside the shared-broker
+ * files, in the `faults` process of npm test). STOMP over its Web-STOMP port and MQTT over its Web-MQTT port
  * (ws://127.0.0.1:PORT/ws); AMQP 1.0 through a WebSocket-to-TCP bridge (../support/ws-bridge.ts), since
  * RabbitMQ 3.10 serves no AMQP over WebSocket. wss:// goes through a TLS terminator whose throwaway CA each
  * browser trusts through its own NSS certificate store (../support/browsers.ts): real verification.
@@ -20,13 +21,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExample } from '../../examples/browser/build.js';
 import { connect } from '../../src/index.js';
 import { stomp } from '../../src/transports/stomp/index.js';
-import type { BrokerInfo } from '../support/brokers.js';
+import { startRabbitMQ, type Broker } from '../support/brokers.js';
 import { APP_PAGE, bundleBrowserApp, bundleForBrowser, pageFor, type BrowserTransport } from '../support/browser-app.js';
 import type { BodiesResult, Setup } from '../support/browser-app/scenarios.js';
 import { BROWSERS, ensureBrowsers, launchBrowser, type BrowserPage, type TestBrowser } from '../support/browsers.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startPageServer, type PageServer } from '../support/page-server.js';
-import { sharedBroker } from '../support/shared-brokers.js';
 import { startTlsTerminator, type TlsTerminator } from '../support/tls-terminator.js';
 import { startWsBridge, type WsBridge } from '../support/ws-bridge.js';
 import { eventually, randomName } from '../support/wait.js';
@@ -37,7 +37,7 @@ const TRANSPORTS: readonly BrowserTransport[] = ['stomp', 'mqtt', 'amqp'];
 const HEARTBEAT_MS = 2000;
 const FAILOVER_MESSAGES = 500;
 
-let broker: BrokerInfo;
+let broker: Broker;
 let bridge: WsBridge;
 const servers = new Map<BrowserTransport, PageServer>();
 const terminators = new Map<BrowserTransport, TlsTerminator>();
@@ -61,7 +61,7 @@ function setup(transport: BrowserTransport, endpoints: string[], extra: Partial<
 
 beforeAll(async () => {
   ensureBrowsers();
-  broker = sharedBroker('rabbitmq');
+  broker = await startRabbitMQ();
   bridge = await startWsBridge(broker.ports.amqp!);
   for (const transport of TRANSPORTS) {
     const bundle = await bundleBrowserApp(transport);
@@ -108,6 +108,7 @@ afterAll(async () => {
   await Promise.all([...terminators.values(), ...untrusted.values(), ...(example?.terminators ?? [])].map((t) => t.close()));
   await Promise.all([readme?.close(), example?.server.close(), ...(example?.proxies ?? []).map((p) => p.close())]);
   await bridge?.close();
+  await broker?.dispose();
 });
 
 describe.each(BROWSERS)('in %s', (browserName) => {
