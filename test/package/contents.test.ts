@@ -15,8 +15,12 @@ const REQUIRED = [
   'LICENSE',
   'README.md',
   'package.json',
+  // The user docs (how to use the package); testing.md, performance.md and transports.md are for contributors.
+  'docs/amazon-mq.md',
+  'docs/browser.md',
   'docs/failover.md',
   'docs/protocols.md',
+  'docs/request-reply.md',
   ...ENTRIES.flatMap((e) => [`dist/${e}.js`, `dist/${e}.cjs`, `dist/${e}.d.ts`, `dist/${e}.d.cts`, `dist/browser/${e}.js`]),
 ];
 
