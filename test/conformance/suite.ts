@@ -476,7 +476,7 @@ export function runConformance(fixture: ConformanceFixture): void {
       const text = (m: Message) => new TextDecoder().decode(m.bytes);
       if (!has('queues')) {
         if (!has('headers')) {
-          it('rejects request with UnsupportedError saying how to carry a reply address', async () => {
+          it('rejects request with UnsupportedError saying how to carry a reply address', without('queues', 'headers'), async () => {
             const c = await client();
             const request = c.request(randomName('rpc'), 'x', { timeoutMs: 10_000 });
             await expect(request).rejects.toBeInstanceOf(UnsupportedError);
@@ -486,7 +486,7 @@ export function runConformance(fixture: ConformanceFixture): void {
         return;
       }
 
-      it('matches 200 concurrent requests, each to its own reply, through one reply address', async () => {
+      it('matches 200 concurrent requests, each to its own reply, through one reply address', needs('queues'), async () => {
         const server = await client();
         const requester = await client();
         const queue = randomName('rpc');
@@ -502,13 +502,13 @@ export function runConformance(fixture: ConformanceFixture): void {
         expect(served).toHaveLength(n);
       });
 
-      it('rejects with TimeoutError when no reply comes within timeoutMs', async () => {
+      it('rejects with TimeoutError when no reply comes within timeoutMs', needs('queues'), async () => {
         const c = await client();
         const queue = randomName('rpcnone');
         await expect(c.request(queue, 'anyone?', { timeoutMs: 300 })).rejects.toBeInstanceOf(TimeoutError);
       });
 
-      it('sends no reply when the handler throws, and nacks the request', async () => {
+      it('sends no reply when the handler throws, and nacks the request', needs('queues'), async () => {
         const server = await client();
         const requester = await client();
         const queue = randomName('rpcthrow');
@@ -642,7 +642,7 @@ export function runConformance(fixture: ConformanceFixture): void {
       const makePair = fixture.pair;
       describe('failover', () => {
         if (has('queues')) {
-          it('completes every request in flight across the failover: none lost, none hanging', async () => {
+          it('completes every request in flight across the failover: none lost, none hanging', needs('queues'), async () => {
             const pair = await makePair();
             try {
               const total = fixture.failoverRequests ?? 1000;

@@ -97,6 +97,24 @@ const faults: Record<string, Fault> = {
 };
 
 describe('failover between two independent RabbitMQ brokers: AMQP 1.0', () => {
+/** How many messages each broker still holds on `queue` (read with a fresh consumer until 500 ms pass without one). */
+async function leftOn(brokers: Broker[], queue: string): Promise<number[]> {
+  const counts: number[] = [];
+  for (const broker of brokers) {
+    const client = await connect({ transport: amqp(), endpoints: [broker.endpoints.amqp!], username: 'guest', password: 'guest' });
+    let count = 0;
+    let last = Date.now();
+    await client.consume(queue, () => {
+      count++;
+      last = Date.now();
+    });
+    while (Date.now() - last < 500) await sleep(50);
+    await client.close({ drain: false });
+    counts.push(count);
+  }
+  return counts;
+}
+
   it.each(Object.keys(faults))('%s: nothing confirmed is lost once it returns', async (faultName) => {
     // The clients must start on the first broker, so that the fault hits the broker they use.
     await Promise.all([ensureUp(a), ensureUp(b)]);
@@ -156,6 +174,8 @@ describe('failover between two independent RabbitMQ brokers: AMQP 1.0', () => {
     // and de-duplicated by messageId (docs/failover.md). Every one of them comes from that drain.
     expect(report.unflaggedDuplicates - report.unflaggedOriginals).toBe(0);
     expect(report.unflaggedOriginals).toBeLessThanOrEqual(report.drained);
+    // And every message either broker kept was counted: nothing is left on them after the drain.
+    expect(await leftOn([a, b], queue)).toEqual([0, 0]);
     expect(report.wrongMessageIds).toBe(0);
     expect(report.sentAtFault).toBeGreaterThan(0);
     expect(report.sent - report.sentAtFaultEnd).toBeGreaterThanOrEqual(AFTER_FAULT);
