@@ -101,6 +101,7 @@ describe('failover between two independent RabbitMQ brokers: AMQP 1.0', () => {
 async function leftOn(brokers: Broker[], queue: string): Promise<number[]> {
   const counts: number[] = [];
   for (const broker of brokers) {
+    await ensureUp(broker); // the drain brings both back; without it, a stopped broker would hold this up
     const client = await connect({ transport: amqp(), endpoints: [broker.endpoints.amqp!], username: 'guest', password: 'guest' });
     let count = 0;
     let last = Date.now();
