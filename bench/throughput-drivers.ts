@@ -86,9 +86,14 @@ async function rawMqttPair(options: PairOptions): Promise<Pair> {
   const { broker, confirm } = options;
   const url = broker.endpoints.mqtt!;
   const topic = options.topic.replaceAll('.', '/');
-  const connectOptions = { protocolVersion: 4 as const, reconnectPeriod: 0, username: broker.username, password: broker.password };
-  const subscriber = await mqttjs.connectAsync(url, connectOptions);
-  const publisher = await mqttjs.connectAsync(url, connectOptions);
+  // The SDK keeps its MQTT session (clean session off), so that QoS 1 messages survive a failover; the
+  // raw clients do the same here, so both sides carry the same broker work (ActiveMQ, for one, stores
+  // every message for a kept session's subscription). RAW_MQTT_CLEAN=true measures mqtt.js's default.
+  const clean = process.env.RAW_MQTT_CLEAN === 'true';
+  const connectOptions = { protocolVersion: 4 as const, reconnectPeriod: 0, username: broker.username, password: broker.password, clean };
+  const id = `raw-${process.pid}-${Date.now().toString(36)}`;
+  const subscriber = await mqttjs.connectAsync(url, { ...connectOptions, clientId: `${id}-sub` });
+  const publisher = await mqttjs.connectAsync(url, { ...connectOptions, clientId: `${id}-pub` });
   subscriber.on('message', (_topic, payload) => options.onMessage(payload));
   await subscriber.subscribeAsync(topic, { qos: 1 });
   const publishOptions = { qos: confirm ? (1 as const) : (0 as const) };
@@ -99,6 +104,8 @@ async function rawMqttPair(options: PairOptions): Promise<Pair> {
       }),
     async close() {
       await publisher.endAsync(true);
+      // A kept session would outlive the round and keep collecting messages: end it, as the SDK does.
+      if (!clean) await subscriber.unsubscribeAsync(topic).catch(() => undefined);
       await subscriber.endAsync(true);
     },
   };
