@@ -42,7 +42,7 @@ export interface ThroughputResults {
 }
 
 const LIBRARIES: Record<string, string> = {
-  mqtt: 'mqtt.js, QoS 1 (QoS 0 unconfirmed)',
+  mqtt: 'mqtt.js, QoS 1 (QoS 0 unconfirmed), session kept (clean session off) as the SDK keeps it',
   stomp: 'stompjs, a receipt per SEND',
   amqp: 'rhea-promise AwaitableSender (pre-settled sender unconfirmed)',
 };
