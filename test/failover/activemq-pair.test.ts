@@ -168,9 +168,12 @@ describe.each(protocols)('failover on the ActiveMQ pair: $name', (protocol) => {
     if (detail.failback) {
       const { first, second, sentAtFirstFault, sentAtSecondFault } = detail.failback;
       // Each kill hit a flowing stream, and the client moved over and back: events and final endpoints.
+      // A reconnection to the same broker (one taking over may drop a connection it accepted while starting)
+      // is not a move, and is left out; nothing may be lost or unflagged over it either (asserted above).
       expect(sentAtSecondFault).toBeGreaterThan(sentAtFirstFault);
-      expect(report.failovers.filter((f) => f.client === 'consumer').map((f) => f.to)).toEqual([endpointOf(second), endpointOf(first)]);
-      expect(report.failovers.filter((f) => f.client === 'producer').map((f) => f.to)).toEqual([endpointOf(second), endpointOf(first)]);
+      for (const client of ['consumer', 'producer'] as const) {
+        expect(report.failovers.filter((f) => f.client === client && f.from !== f.to).map((f) => f.to)).toEqual([endpointOf(second), endpointOf(first)]);
+      }
       expect(report.endpoints).toEqual({ producer: endpointOf(first), consumer: endpointOf(first) });
     }
   }, 240_000);
