@@ -80,17 +80,8 @@ rootfs_from_base_image() {
   docker rm -f "$cid" >/dev/null 2>&1 || true
 }
 
-# Path 2: offline, debootstrap from the machine's Debian mirror.
-# apt-get, waiting while another apt run holds a lock (DPkg::Lock::Timeout covers dpkg's lock only, not update's).
-apt_get() {
-  local out i
-  for i in $(seq 1 150); do
-    if out=$(apt-get -o DPkg::Lock::Timeout=300 "$@" 2>&1); then return 0; fi
-    grep -q 'Could not get lock\|Unable to lock' <<<"$out" || { echo "$out" >&2; return 1; }
-    sleep 2
-  done
-  return 1
-}
+# shellcheck source=apt-get-waiting.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-get-waiting.sh"
 
 rootfs_from_debootstrap() {
   local mirror_uri
@@ -143,6 +134,12 @@ tar -C "$BASE" --exclude=./.complete -c . \
       --message "unified-mq test brokers, recipe $RECIPE_HASH" - "$IMAGE" >/dev/null
 # Images of older recipes only take disk space (one still used by a container stays; rmi refuses it). Only
 # those a day old go: another checkout on the same engine (a branch with another recipe) may be using a newer one.
-docker images --filter until=24h --format '{{.Repository}}:{{.Tag}}' "$NAME" | grep -vx "$IMAGE" | xargs -r docker rmi >/dev/null 2>&1 || true
+# (`docker images` has no `until` filter: the age is read from CreatedAt.)
+day_ago=$(($(date +%s) - 86400))
+docker images --format '{{.Repository}}:{{.Tag}}|{{.CreatedAt}}' "$NAME" 2>/dev/null | while IFS='|' read -r ref created; do
+  [ "$ref" = "$IMAGE" ] && continue
+  created_at=$(date -d "${created% *}" +%s 2>/dev/null) || continue
+  [ "$created_at" -lt "$day_ago" ] && docker rmi "$ref" >/dev/null 2>&1
+done || true
 log "built $IMAGE in $(($(date +%s) - started)) s"
 echo "$IMAGE"

@@ -17,17 +17,8 @@ if imports; then exit 0; fi
 command -v apt-get >/dev/null 2>&1 || fail "python3-qpid-proton is not installed, and this is not a Debian system (no apt-get)"
 echo "ensure-qpid-proton: installing python3-qpid-proton from Debian…" >&2
 export DEBIAN_FRONTEND=noninteractive
-# Concurrent apt runs (another test file, another checkout) wait for the dpkg lock rather than fail.
-# DPkg::Lock::Timeout covers dpkg's lock only, not `apt-get update`'s, hence the retry.
-apt_get() {
-  local out i
-  for i in $(seq 1 150); do
-    if out=$(apt-get -o DPkg::Lock::Timeout=300 "$@" 2>&1); then return 0; fi
-    grep -q 'Could not get lock\|Unable to lock' <<<"$out" || { echo "$out" >&2; return 1; }
-    sleep 2
-  done
-  return 1
-}
+# shellcheck source=apt-get-waiting.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-get-waiting.sh"
 apt_get update -qq >/dev/null 2>&1 || fail "apt-get update failed"
 apt_get install -y -qq python3-qpid-proton >/dev/null 2>&1 || fail "apt-get install -y python3-qpid-proton failed"
 imports || fail "python3-qpid-proton was installed but $PYTHON cannot import proton"
