@@ -7,15 +7,7 @@ import fc from 'fast-check';
 /** Fixed run counts keep the whole fuzz project to a few seconds; failures print their seed to replay. */
 export const RUNS = 200;
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+export { concat } from '../support/bytes.js';
 
 /** Cuts `bytes` at the given points (any numbers; taken modulo the length, sorted, deduplicated). */
 export function split(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {

@@ -22,6 +22,7 @@
  * PINGRESPs, empty AMQP frames) while ignoring everything, until arm() is called.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { concat } from './bytes.js';
 
 export type HostileProtocol = 'mqtt' | 'amqp' | 'stomp';
 export type HostileBehaviour = 'garbage' | 'oversized' | 'endless-error' | 'slowloris' | 'mute';
@@ -174,7 +175,7 @@ export async function startHostileServer(protocol: HostileProtocol, options: Hos
         stats.readsAfterHandshake++;
         return;
       }
-      pending = concat(pending, chunk);
+      pending = concat([pending, chunk]);
       const result = handshake(pending);
       pending = pending.subarray(result.consumed);
       for (const reply of result.replies) socket.write(reply);
@@ -291,25 +292,25 @@ function amqpHandshake(pending: Uint8Array): Step {
 function saslMechanisms(): Uint8Array[] {
   // An array8 of sym8: 0xe0 size count 0xa3 (len bytes)…
   const names = ['PLAIN', 'ANONYMOUS'].map((n) => new TextEncoder().encode(n));
-  const elements = concat(...names.map((n) => concat(Uint8Array.of(n.length), n)));
-  return [concat(Uint8Array.of(0xe0, elements.length + 2, names.length, 0xa3), elements)];
+  const elements = concat(names.map((n) => concat([Uint8Array.of(n.length), n])));
+  return [concat([Uint8Array.of(0xe0, elements.length + 2, names.length, 0xa3), elements])];
 }
 
 function performative(code: number, fields: Uint8Array[]): Uint8Array {
-  const list = concat(...fields);
-  return concat(Uint8Array.of(0x00, 0x53, code, 0xc0, list.length + 1, fields.length), list);
+  const list = concat(fields);
+  return concat([Uint8Array.of(0x00, 0x53, code, 0xc0, list.length + 1, fields.length), list]);
 }
 
 function amqpFrame(type: number, channel: number, body: Uint8Array): Uint8Array {
   const header = new Uint8Array(8);
   new DataView(header.buffer).setUint32(0, 8 + body.length);
   header.set([0x02, type, channel >> 8, channel & 0xff], 4);
-  return concat(header, body);
+  return concat([header, body]);
 }
 
 function str8(text: string): Uint8Array {
   const bytes = new TextEncoder().encode(text);
-  return concat(Uint8Array.of(0xa1, bytes.length), bytes);
+  return concat([Uint8Array.of(0xa1, bytes.length), bytes]);
 }
 
 // ---- hostile payloads ---------------------------------------------------------------------------
@@ -340,16 +341,6 @@ function stompHeaderLines(): () => Uint8Array {
   return () => {
     if (!first) return lines;
     first = false;
-    return concat(STOMP_FRAME_START, lines);
+    return concat([STOMP_FRAME_START, lines]);
   };
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

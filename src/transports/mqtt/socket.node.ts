@@ -18,7 +18,7 @@ import type { TlsOptions } from '../../core/types.js';
 import type { InboundGuard } from './inbound-guard.js';
 import type { MqttSettings } from './options.js';
 import { nodeTlsOptions } from '../kit/tls.node.js';
-import { webSocketUrl } from '../kit/web-socket-url.js';
+import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
 import { defaultPort, MQTT_WS_SUBPROTOCOL } from './urls.js';
 
 /** A connecting platform socket, reduced to what the stream below needs. */
@@ -108,7 +108,7 @@ export function createClient(
   options: IClientOptions,
 ): MqttClient {
   const open = (events: RawEvents) =>
-    endpoint.scheme === 'ws' || endpoint.scheme === 'wss'
+    isWebSocket(endpoint)
       ? openWebSocket(endpoint, tls, settings, events)
       : openTcp(endpoint, tls, events);
   return new MqttClient(() => new GuardedStream(open, guard), options);

@@ -13,7 +13,7 @@ import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
 import type { InboundGuard } from './inbound-guard.js';
 import type { MqttSettings } from './options.js';
-import { webSocketUrl } from '../kit/web-socket-url.js';
+import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
 
 interface BrowserWebSocket {
   binaryType: string;
@@ -108,7 +108,7 @@ export function createClient(
   guard: InboundGuard,
   options: IClientOptions,
 ): MqttClient {
-  if (endpoint.scheme !== 'ws' && endpoint.scheme !== 'wss') {
+  if (!isWebSocket(endpoint)) {
     throw new UnsupportedError(
       `A browser cannot open ${endpoint.scheme}:// (raw TCP); use the broker's MQTT over WebSocket endpoint, ws:// or wss:// (RabbitMQ Web-MQTT: port 15675, path /ws)`,
     );
