@@ -68,7 +68,8 @@ export class SubscriptionEntry implements SettleListener {
     return (delivery) => {
       epoch.delivered = true;
       if (this.cancelled) return;
-      const repeat = this.#recent.receive(delivery.destination, delivery.bytes);
+      const flagged = delivery.redelivered || delivery.possibleDuplicate;
+      const repeat = this.#recent.receive(delivery.destination, delivery.bytes, delivery.messageId, flagged);
       const sink = this.sink;
       if ('queue' in sink) {
         sink.queue.push(new ReceivedMessage(delivery, epoch, this.#decoding, undefined, repeat));

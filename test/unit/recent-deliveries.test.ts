@@ -38,13 +38,13 @@ describe('RecentDeliveries', () => {
   });
 
   it('remembers at most `count` deliveries, and at most `bytes` of the buffers they keep alive', () => {
-    const byCount = new RecentDeliveries({ count: 2, bytes: 1 << 20 });
+    const byCount = new RecentDeliveries({ count: 2, bytes: 1 << 20, flaggedIds: 0 });
     for (const body of ['1', '2', '3']) byCount.receive('q', bytes(body));
     byCount.failedOver();
     expect(byCount.receive('q', bytes('1'))).toBe(false); // evicted
     expect(byCount.receive('q', bytes('3'))).toBe(true);
 
-    const byBytes = new RecentDeliveries({ count: 100, bytes: 100 });
+    const byBytes = new RecentDeliveries({ count: 100, bytes: 100, flaggedIds: 0 });
     const chunk = new Uint8Array(60); // two bodies viewing one 60-byte socket read count 60 bytes each
     chunk.set(bytes('ab'), 0);
     byBytes.receive('q', chunk.subarray(0, 1));
@@ -54,5 +54,22 @@ describe('RecentDeliveries', () => {
     byBytes.failedOver(); // remembered now: the view of 'b' and the copy just received
     expect(byBytes.receive('q', bytes('a'))).toBe(false);
     expect(byBytes.receive('q', bytes('b'))).toBe(true);
+  });
+
+  it('flags the copy that comes after a flagged one with its messageId, once, with or without a failover', () => {
+    const recent = new RecentDeliveries();
+    expect(recent.receive('q', bytes('7'), 'id-7', true)).toBe(false); // the re-send, flagged by its producer
+    expect(recent.receive('q', bytes('8'), 'id-8')).toBe(false);
+    expect(recent.receive('q', bytes('7'), 'id-7')).toBe(true); // the original, late: unflagged by the broker
+    expect(recent.receive('q', bytes('7'), 'id-7')).toBe(false); // the pair is complete
+    expect(recent.receive('q', bytes('9'), undefined, true)).toBe(false); // no id: nothing to remember
+  });
+
+  it('remembers at most `flaggedIds` ids of flagged deliveries, forgetting the oldest first', () => {
+    const recent = new RecentDeliveries({ count: 16, bytes: 1 << 20, flaggedIds: 2 });
+    for (const id of ['a', 'b', 'a', 'c']) recent.receive('q', bytes(id), id, true); // 'a' again: now newer than 'b'
+    expect(recent.receive('q', bytes('b'), 'b')).toBe(false); // forgotten
+    expect(recent.receive('q', bytes('a'), 'a')).toBe(true);
+    expect(recent.receive('q', bytes('c'), 'c')).toBe(true);
   });
 });
