@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectionError, InvalidArgumentError, PayloadTooLargeError } from '../../src/core/errors.js';
 import { isEnveloped, unwrap, wrap, type EnvelopeFields } from '../../src/transports/mqtt/envelope.js';
 import { PacketScanner } from '../../src/transports/mqtt/packet-scanner.js';
+import { concat } from '../support/bytes.js';
 
 /** A packet of `type` with `bodyBytes` bytes of body, its remaining length encoded as §2.2.3 says. */
 function packet(type: number, bodyBytes: number): Uint8Array {
@@ -24,15 +25,6 @@ function packet(type: number, bodyBytes: number): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 describe('PacketScanner', () => {
   const stream = concat([packet(0x20, 2), packet(0x30, 0), packet(0x32, 127), packet(0x30, 128), packet(0x30, 16_383), packet(0x30, 16_384), packet(0xd0, 0)]);

@@ -9,18 +9,12 @@ import type { UnifiedMqError } from '../../src/core/errors.js';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, PayloadTooLargeError } from '../../src/core/errors.js';
 import { decodeValue, FrameScanner, PASSED_ON_MAX_BODY_BYTES, type ScannedFrame } from '../../src/transports/stomp/frame-scanner.js';
+import { concat } from '../support/bytes.js';
 
 const encoder = new TextEncoder();
 
 function bytes(...parts: Array<string | Uint8Array>): Uint8Array {
-  const chunks = parts.map((p) => (typeof p === 'string' ? encoder.encode(p) : p));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return concat(parts.map((p) => (typeof p === 'string' ? encoder.encode(p) : p)));
 }
 
 const binary = new Uint8Array([0, 10, 13, 0, 255, 58, 92]);
