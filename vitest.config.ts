@@ -11,9 +11,14 @@ const OWN_BROKER_FILES = [
   'test/integration/stomp-faults.test.ts',
   'test/integration/broker-faults.test.ts',
   'test/integration/smoke-activemq-pair.test.ts',
-  // Two RabbitMQs of its own: here rather than in the failover project, which the ActiveMQ pair fills.
-  'test/failover/rabbitmq-independent.test.ts',
 ];
+
+/*
+ * npm test (scripts/run-tests.mjs) runs three vitest processes at once: `unit`, `package` and `integration`
+ * (one file at a time, on the shared brokers); `failover` (two files at a time, each on brokers of its own);
+ * `own-brokers` (one file at a time). vitest puts every project that forbids file parallelism in one
+ * sequential group, even across projects, hence separate processes.
+ */
 
 export default defineConfig({
   test: {
@@ -23,6 +28,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/fuzz/**/*.test.ts', 'test/conformance/memory.test.ts'],
           testTimeout: 20_000,
+          // One worker for every file (half the time of a fresh one per file); the files share no state.
+          isolate: false,
         },
       },
       {
@@ -46,6 +53,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+          // One worker for every file: a fresh one per file cost about 2 s each, 90 s over the 43 files.
+          isolate: false,
           env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
         },
       },
@@ -62,15 +71,15 @@ export default defineConfig({
         },
       },
       {
-        // Failover under real faults, on brokers of their own (no shared ones; in-flight.test.ts uses those, see above): npm test runs this project
-        // in a process of its own, beside the others (scripts/run-tests.mjs).
+        // Failover under real faults, each file on brokers of its own (no shared ones; in-flight.test.ts uses
+        // those, see above): the ActiveMQ pair once per protocol, and two independent RabbitMQs. They mostly
+        // wait on takeovers and restarts, so npm test runs two at a time (--maxWorkers=2).
         test: {
           name: 'failover',
           include: ['test/failover/**/*.test.ts'],
-          exclude: ['test/failover/in-flight.test.ts', ...OWN_BROKER_FILES],
+          exclude: ['test/failover/in-flight.test.ts'],
           testTimeout: 240_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
           env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
         },
       },

@@ -5,7 +5,7 @@
  * Why: a standby that takes over a shared store dispatches again what the dead broker had delivered but
  * not yet recorded as acknowledged, and not every broker marks those redelivered. ActiveMQ's MQTT
  * durable subscriptions come back without the DUP flag: on the ActiveMQ pair, 1 to 48 of 10 000
- * messages per fault arrived twice with no flag (test/failover/activemq-pair.test.ts). The client
+ * messages per fault arrived twice with no flag (test/failover/activemq-pair.ts). The client
  * cannot know which of its acks the dead broker recorded, so it remembers what it received last and
  * flags a repeat of it. A false match (the same bytes on the same destination, published again right
  * after a failover) only sets `possibleDuplicate` on a message that a consumer de-duplicating by

@@ -190,7 +190,7 @@ async function leftOn(brokers: Broker[], queue: string): Promise<number[]> {
       const { sentAtFirstFault, sentAtSecondFault } = detail.failback;
       expect(sentAtSecondFault).toBeGreaterThan(sentAtFirstFault);
       for (const client of ['consumer', 'producer'] as const) {
-        // A reconnection to the same broker is not a move (see activemq-pair.test.ts).
+        // A reconnection to the same broker is not a move (see activemq-pair.ts).
         expect(report.failovers.filter((f) => f.client === client && f.from !== f.to).map((f) => f.to)).toEqual([endpoints[1], endpoints[0]]);
       }
       expect(report.endpoints).toEqual({ producer: endpoints[0], consumer: endpoints[0] });

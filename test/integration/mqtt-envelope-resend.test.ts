@@ -1,7 +1,7 @@
 /**
  * Why the MQTT 3.1.1 envelope exists: after a connection loss the core re-sends unconfirmed publishes
  * flagged as possible duplicates, and MQTT 3.1.1 has no header to carry that flag
- * (test/failover/activemq-pair.test.ts counts such re-sends as unflagged duplicates). Here only the
+ * (test/failover/activemq-pair-mqtt.test.ts counts such re-sends as unflagged duplicates). Here only the
  * producer's connection is cut (a fault proxy resets it mid-stream), so every duplicate the consumer
  * sees is a producer re-send: with mqtt({ envelope: true }) on both sides, each one is flagged, on
  * ActiveMQ (Amazon MQ speaks MQTT 3.1.1 only) and RabbitMQ.

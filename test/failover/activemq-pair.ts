@@ -1,9 +1,11 @@
 /**
  * Lossless failover under real faults, on an ActiveMQ active/standby pair sharing one KahaDB store
- * (Amazon MQ's topology), for MQTT and STOMP. Each scenario streams persistent messages at a steady
- * rate while one fault is injected, then classifies every message (see harness.ts). Each fault returns
- * once the client has recovered from it, so the stream keeps flowing through every step of it and goes on
- * for a while after.
+ * (Amazon MQ's topology). Each scenario streams persistent messages at a steady rate while one fault is
+ * injected, then classifies every message (see harness.ts). Each fault returns once the client has
+ * recovered from it, so the stream keeps flowing through every step of it and goes on for a while after.
+ *
+ * One test file per protocol (activemq-pair-mqtt.test.ts, activemq-pair-stomp.test.ts), each on a pair of
+ * its own: npm test runs them at the same time, as the pair spends most of its time restarting brokers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transport } from '../../src/index.js';
@@ -20,12 +22,6 @@ const TOTAL = 3000;
 const AFTER_FAULT = 1000;
 
 let pair: ActiveMQPair;
-beforeAll(async () => {
-  pair = await startActiveMQPair();
-}, 180_000);
-afterAll(async () => {
-  await pair?.dispose();
-});
 
 async function activeBroker(): Promise<{ active: Broker; standby: Broker }> {
   const which = await pair.waitForActive(30_000);
@@ -115,15 +111,28 @@ const faults: Record<string, Fault> = {
   },
 };
 
-const protocols: Array<{ name: string; protocol: 'mqtt' | 'stomp'; transport: () => Transport; kind: 'queue' | 'topic'; endpoints: () => string[] }> = [
+interface PairProtocol { name: string; protocol: 'mqtt' | 'stomp'; transport: () => Transport; kind: 'queue' | 'topic'; endpoints: () => string[] }
+
+export const protocols = {
   // MQTT 3.1.1 has no queues: a topic subscription in a persistent session, which ActiveMQ keeps in the shared
   // store. It has no headers either: the envelope carries messageId and the possible-duplicate flag of a
   // producer's re-send (without it, re-sent duplicates arrive unflagged; see docs/protocols.md).
-  { name: 'MQTT 3.1.1 (envelope)', protocol: 'mqtt', transport: () => mqtt({ envelope: true }), kind: 'topic', endpoints: () => pair.endpoints.mqtt! },
-  { name: 'STOMP', protocol: 'stomp', transport: () => stomp(), kind: 'queue', endpoints: () => pair.endpoints.stomp! },
-];
+  mqtt: { name: 'MQTT 3.1.1 (envelope)', protocol: 'mqtt', transport: () => mqtt({ envelope: true }), kind: 'topic', endpoints: () => pair.endpoints.mqtt! },
+  stomp: { name: 'STOMP', protocol: 'stomp', transport: () => stomp(), kind: 'queue', endpoints: () => pair.endpoints.stomp! },
+} satisfies Record<string, PairProtocol>;
 
-describe.each(protocols)('failover on the ActiveMQ pair: $name', (protocol) => {
+/** Every fault, on a pair started for this test file, for one protocol. */
+export function pairSuite(protocol: PairProtocol): void {
+  beforeAll(async () => {
+    pair = await startActiveMQPair();
+  }, 180_000);
+  afterAll(async () => {
+    await pair?.dispose();
+  });
+  describe(`failover on the ActiveMQ pair: ${protocol.name}`, () => pairCases(protocol));
+}
+
+function pairCases(protocol: PairProtocol): void {
   it.each(Object.keys(faults))('%s: nothing confirmed is lost', async (faultName) => {
     let detail: FaultDetail = {};
     let endpoints = protocol.endpoints();
@@ -177,4 +186,4 @@ describe.each(protocols)('failover on the ActiveMQ pair: $name', (protocol) => {
       expect(report.endpoints).toEqual({ producer: endpointOf(first), consumer: endpointOf(first) });
     }
   }, 240_000);
-});
+}
