@@ -74,9 +74,14 @@ export class ConnectionError extends UnifiedMqError {
   }
 }
 
+/** `error` and the errors it wraps (`cause`), outermost first, at most five deep. */
+export function* causes(error: unknown): Generator<object> {
+  for (let e = error, depth = 0; e instanceof Object && depth < 5; e = (e as { cause?: unknown }).cause, depth++) yield e;
+}
+
 /** True when an attempt failed without costing anything (see ConnectionError.refused), however it was wrapped. */
 export function isRefusal(error: unknown): boolean {
-  for (let e = error, depth = 0; e instanceof Object && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causes(error)) {
     if (e instanceof ConnectionError && e.refused) return true;
     if ((e as { code?: unknown }).code === 'ECONNREFUSED') return true;
   }

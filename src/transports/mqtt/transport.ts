@@ -8,6 +8,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import { ConnectionError } from '../../core/errors.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
 import { defineTransport } from '../kit/define-transport.js';
+import { refusalIfUnheard } from '../kit/refusal.js';
 import { MqttConnection } from './connection.js';
 import { InboundGuard } from './inbound-guard.js';
 import { keepAliveSeconds } from './keep-alive.js';
@@ -72,7 +73,8 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: MqttSet
       settled = true;
       cleanup();
       client.end(true);
-      reject(translate(guard.failure ?? error, endpoint, open.password));
+      // A reset before CONNACK is a closed port behind a proxy, as cheap as a refused connect.
+      reject(refusalIfUnheard(translate(guard.failure ?? error, endpoint, open.password), guard.heard));
     };
     const onError = (error: Error) => fail(error);
     const onAbort = () => fail(open.signal.reason);

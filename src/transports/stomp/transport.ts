@@ -8,6 +8,7 @@ import { ConnectionError, InvalidArgumentError, UnifiedMqError } from '../../cor
 import { scrub } from '../../core/redact.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
 import { defineTransport } from '../kit/define-transport.js';
+import { refusalIfUnheard } from '../kit/refusal.js';
 import { StompConnection } from './connection.js';
 import { detectDialect } from './dialect.js';
 import { GuardedSocket } from './guarded-socket.js';
@@ -113,8 +114,9 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: StompSe
     client.onStompError = (frame) => fail(translateConnectError(frame, endpoint, open.password));
     let socketError: UnifiedMqError | undefined;
     client.onWebSocketError = (event) => void (socketError ??= translateSocketError(event, endpoint, open.password));
-    // A standby behind Docker's port proxy accepts TCP, then closes it: that is a refusal, not "up".
-    client.onWebSocketClose = () => fail(socketError ?? new ConnectionError(`${endpoint.display} closed the connection before STOMP CONNECTED`, { refused: !socket.heard }));
+    // A standby behind Docker's port proxy accepts TCP, then closes or resets it: that is a refusal, not "up".
+    client.onWebSocketClose = () =>
+      fail(socketError ? refusalIfUnheard(socketError, socket.heard) : new ConnectionError(`${endpoint.display} closed the connection before STOMP CONNECTED`, { refused: !socket.heard }));
     open.signal.addEventListener('abort', onAbort, { once: true });
     client.activate();
   });
