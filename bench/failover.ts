@@ -8,7 +8,11 @@
  * keeps it (STOMP: a queue; MQTT: QoS 1 to a topic with a session-kept subscription, which ActiveMQ stores
  * persistently; Java: a queue), while the same client consumes it. The active broker of an ActiveMQ
  * shared-store pair is SIGKILLed; the bench records
- *   ready  — when the standby first answers a STOMP CONNECT (polled every 10 ms),
+ *   ready  — when the standby first answers a handshake in the client's own protocol (polled every 10 ms):
+ *            an MQTT CONNECT for MQTT, a STOMP CONNECT for STOMP and for Java. ActiveMQ opens its
+ *            connectors one after the other (OpenWire, STOMP, MQTT), so MQTT's port opens last: timed
+ *            from the STOMP answer, MQTT would be charged for the broker's start of its MQTT connector.
+ *            Java's OpenWire opens before STOMP, so Java is, if anything, flattered,
  *   resume — when sends complete again: the end of the longest gap between completed sends around the kill,
  *   added  — resume − ready: the delay the client adds on top of the broker's takeover.
  * Every wait has a deadline: a round that never resumes fails (and is reported as failed), it never
@@ -16,15 +20,17 @@
  *
  *   ROUNDS=5 npm run bench:failover      (default 5 rounds; results in bench/results/failover.json)
  *   CLIENTS=STOMP,MQTT                   only the clients whose name starts with one of these
+ *   TRACE=1                              also print, per SDK round, the client's events from the kill on
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Transport } from '../src/index.js';
 import { mqtt } from '../src/transports/mqtt/index.js';
 import { stomp } from '../src/transports/stomp/index.js';
-import { startActiveMQPair, stompAnswers, type ActiveMQPair, type Broker } from '../test/support/brokers.js';
+import { mqttAnswers, startActiveMQPair, stompAnswers, type ActiveMQPair, type Broker } from '../test/support/brokers.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const TRACE = process.env.TRACE === '1';
 const CLIENTS = process.env.CLIENTS?.split(',').map((s) => s.trim().toLowerCase());
 const JARS = ['activemq-client', 'geronimo-jms_1.1_spec', 'geronimo-j2ee-management-1.1-spec', 'hawtbuf', 'slf4j-api'].map((name) => `/usr/share/java/${name}.jar`);
 /** The standby must answer within this after the kill (ActiveMQ takes about 3 s). */
@@ -38,24 +44,28 @@ type Outcome = Round | { failed: string };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function active(pair: ActiveMQPair): Promise<{ active: Broker; standby: Broker; standbyStomp: string }> {
+/** The handshake that tells when the standby serves the client's own protocol. */
+interface Ready { protocol: 'stomp' | 'mqtt' }
+const ANSWERS = { stomp: stompAnswers, mqtt: mqttAnswers };
+
+async function active(pair: ActiveMQPair): Promise<{ active: Broker; standby: Broker }> {
   const which = await pair.waitForActive(60_000);
-  return which === 'a'
-    ? { active: pair.a, standby: pair.b, standbyStomp: pair.b.endpoints.stomp! }
-    : { active: pair.b, standby: pair.a, standbyStomp: pair.a.endpoints.stomp! };
+  return which === 'a' ? { active: pair.a, standby: pair.b } : { active: pair.b, standby: pair.a };
 }
 
-/** Kills the active broker; resolves with the kill time and the time the standby answered. */
-async function killAndWatch(pair: ActiveMQPair): Promise<{ killedAt: number; readyAt: number; killed: Broker }> {
-  const { active: victim, standbyStomp } = await active(pair);
+/** Kills the active broker; resolves with the kill time and the time the standby answered `ready.protocol`. */
+async function killAndWatch(pair: ActiveMQPair, ready: Ready): Promise<{ killedAt: number; readyAt: number; killed: Broker }> {
+  const { active: victim, standby } = await active(pair);
+  const url = standby.endpoints[ready.protocol]!;
+  const answers = ANSWERS[ready.protocol];
   const killedAt = Date.now();
   await victim.kill();
   while (Date.now() - killedAt < TAKEOVER_DEADLINE_MS) {
-    if (await stompAnswers(standbyStomp, 500)) return { killedAt, readyAt: Date.now(), killed: victim };
+    if (await answers(url, 500)) return { killedAt, readyAt: Date.now(), killed: victim };
     await sleep(10);
   }
   await victim.start();
-  throw new Error(`the standby did not answer within ${TAKEOVER_DEADLINE_MS} ms of the kill`);
+  throw new Error(`the standby did not answer ${ready.protocol} within ${TAKEOVER_DEADLINE_MS} ms of the kill`);
 }
 
 /** Waits until a send completed after `readyAt`; throws at the deadline (the client never resumed). */
@@ -73,8 +83,16 @@ function outcome(completions: number[], killedAt: number, readyAt: number): Roun
   return { takeoverMs: readyAt - killedAt, resumeMs: resumeAt - killedAt, addedMs: resumeAt - readyAt };
 }
 
-async function roundWithSdk(pair: ActiveMQPair, transport: Transport, endpoints: string[], kind: 'queue' | 'topic'): Promise<Round> {
+async function roundWithSdk(pair: ActiveMQPair, transport: Transport, protocol: 'stomp' | 'mqtt'): Promise<Round> {
+  const endpoints = [...pair.endpoints[protocol]!];
+  const kind = protocol === 'stomp' ? 'queue' : 'topic';
   const client = await connect({ transport, endpoints, heartbeatMs: 2000 });
+  const events: Array<[string, number]> = [];
+  if (TRACE) {
+    client.on('disconnected', () => void events.push(['disconnected', Date.now()]));
+    client.on('reconnecting', ({ attempt, endpoint }) => void events.push([`attempt ${attempt} (${endpoint})`, Date.now()]));
+    client.on('resubscribed', () => void events.push(['resubscribed', Date.now()]));
+  }
   const destination = `bench.failover.${kind}`;
   let received = 0;
   // The same client keeps what it sends: a queue consumer (STOMP), a session-kept QoS 1 subscription (MQTT).
@@ -92,10 +110,16 @@ async function roundWithSdk(pair: ActiveMQPair, transport: Transport, endpoints:
   let killed: Broker | undefined;
   try {
     await sleep(500);
-    const watched = await killAndWatch(pair);
+    const watched = await killAndWatch(pair, { protocol });
     killed = watched.killed;
     await resumed(completions, watched.readyAt, 'the client');
-    return outcome(completions, watched.killedAt, watched.readyAt);
+    const result = outcome(completions, watched.killedAt, watched.readyAt);
+    if (TRACE) {
+      const at = (t: number) => `${t - watched.readyAt >= 0 ? '+' : ''}${t - watched.readyAt}`;
+      const trail = events.filter(([, t]) => t >= watched.killedAt).map(([name, t]) => `${name} ${at(t)}`);
+      console.error(`  ms from ready: ${trail.join(', ')}, resumed ${at(watched.killedAt + result.resumeMs)}`);
+    }
+    return result;
   } finally {
     running = false;
     await Promise.race([loop, sleep(5_000)]);
@@ -127,7 +151,7 @@ async function roundWithJava(pair: ActiveMQPair, classes: string, options: strin
   try {
     await started;
     await sleep(500);
-    const watched = await killAndWatch(pair);
+    const watched = await killAndWatch(pair, { protocol: 'stomp' });
     killed = watched.killed;
     await resumed(completions, watched.readyAt, 'the Java client');
     return outcome(completions, watched.killedAt, watched.readyAt);
@@ -184,8 +208,8 @@ async function main(): Promise<void> {
   const pair = await startActiveMQPair();
   const results: Record<string, Outcome[]> = {};
   try {
-    await rounds('MQTT 3.1.1', () => roundWithSdk(pair, mqtt(), [...pair.endpoints.mqtt!], 'topic'), results);
-    await rounds('STOMP', () => roundWithSdk(pair, stomp(), [...pair.endpoints.stomp!], 'queue'), results);
+    await rounds('MQTT 3.1.1', () => roundWithSdk(pair, mqtt(), 'mqtt'), results);
+    await rounds('STOMP', () => roundWithSdk(pair, stomp(), 'stomp'), results);
     const javaAvailable = JARS.every((jar) => existsSync(jar)) && spawnable('javac');
     if (javaAvailable) {
       const classes = '.cache/bench-java';
