@@ -9,6 +9,7 @@ import {
   AuthenticationError,
   ConnectionError,
   InvalidArgumentError,
+  isRefusal,
   PayloadTooLargeError,
   TimeoutError,
   UnsupportedError,
@@ -55,6 +56,17 @@ describe('amqp transport: failures to open', () => {
     expect((failure as ConnectionError).retryable).toBe(true);
     expect((failure as Error).message).toContain(`127.0.0.1:${port}`);
     expect((failure as Error).message).toMatch(/ECONNREFUSED/);
+  });
+
+  // A closed port behind a TCP proxy (Docker's, a load balancer): the connect is accepted, then reset.
+  it('a port that resets the connection before the AMQP header → a refusal, which the walk retries at once', async () => {
+    const reset = await server((socket) => socket.resetAndDestroy());
+    for (let i = 0; i < 5; i++) {
+      const failure = await openAmqp(reset.url('amqp'), undefined).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ConnectionError);
+      expect((failure as Error).message).toMatch(/ECONNRESET|EPIPE/);
+      expect(isRefusal(failure)).toBe(true);
+    }
   });
 
   it('plain AMQP sent to a TLS port → ConnectionError saying to use amqps://', async () => {

@@ -15,7 +15,6 @@ import { Liveness } from '../../core/liveness.js';
 import { startSilenceWatchdog, type SilenceWatchdog } from '../kit/watchdog.js';
 import type { Endpoint } from '../../core/transport.js';
 import { FrameScanner } from './frame-scanner.js';
-import { isHangUp } from '../kit/refusal.js';
 import { closedBeforeHeader, silenceError, violationError } from './translate.js';
 
 /** What a platform socket reports. Chunks must be what rhea can read (a Buffer; see ./socket.ts). */
@@ -59,6 +58,11 @@ export class GuardedSocket implements SocketEvents {
   /** Why the guard closed the connection, if it did: the error to report instead of rhea's. */
   get failure(): UnifiedMqError | undefined {
     return this.#failure;
+  }
+
+  /** True once the peer sent its AMQP protocol header: something listens behind the port. */
+  get heard(): boolean {
+    return this.#scanner.greeted;
   }
 
   /** True once the socket failed, errored or was closed by the peer: nothing more will arrive. */
@@ -125,11 +129,6 @@ export class GuardedSocket implements SocketEvents {
 
   error(error: unknown): void {
     if (this.#finished) return;
-    // Reset before the AMQP header: a closed port behind a proxy, as cheap as a refused connect.
-    if (!this.#scanner.greeted && isHangUp(error)) {
-      this.fail(closedBeforeHeader(this.#endpoint, error));
-      return;
-    }
     this.#finished = true;
     this.#stopWatchdog();
     this.#onError?.(error);

@@ -117,13 +117,13 @@ function whatAnswered(firstByte: number, endpoint: Endpoint): string {
   return `did not answer as an AMQP 1.0 broker (first byte 0x${firstByte.toString(16).padStart(2, '0')})`;
 }
 
-export function closedBeforeHeader(endpoint: Endpoint, cause?: unknown): ConnectionError {
+export function closedBeforeHeader(endpoint: Endpoint): ConnectionError {
   return new ConnectionError(
     endpoint.secure
       ? `${endpoint.display} closed the connection before answering with the AMQP header: no AMQP listener behind it, or a broker that is not up yet`
       : `${endpoint.display} closed the connection before answering with the AMQP header: no AMQP listener behind it, or a TLS port (use amqps://)`,
     // Nothing was negotiated: as cheap as a refused connect (a standby behind a port proxy), see failover.ts.
-    { refused: true, cause },
+    { refused: true },
   );
 }
 

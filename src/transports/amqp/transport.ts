@@ -9,6 +9,7 @@ import { Connection, type ConnectionOptions } from 'rhea-promise';
 import { ConnectionError, TimeoutError } from '../../core/errors.js';
 import type { Endpoint, OpenOptions, Transport } from '../../core/transport.js';
 import { defineTransport } from '../kit/define-transport.js';
+import { refusalIfUnheard } from '../kit/refusal.js';
 import { AmqpConnection } from './connection.js';
 import { detectDialect } from './dialect.js';
 import { GuardedSocket } from './guarded-socket.js';
@@ -75,7 +76,8 @@ async function openConnection(endpoint: Endpoint, open: OpenOptions, settings: R
     socket.destroy();
     connection.close().catch(() => undefined);
     if (open.signal.aborted) throw abortReason(open.signal, endpoint);
-    throw socket.failure ?? translate(error, endpoint, open.password);
+    // A reset before the AMQP header is a closed port behind a proxy, as cheap as a refused connect.
+    throw socket.failure ?? refusalIfUnheard(translate(error, endpoint, open.password), socket.heard);
   }
 }
 

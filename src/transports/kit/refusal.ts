@@ -12,7 +12,7 @@ import { causes, ConnectionError, type UnifiedMqError } from '../../core/errors.
 const HUNG_UP = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 /** True when `error`, or an error it wraps, is a socket error of a peer that refused or hung up. */
-export function isHangUp(error: unknown): boolean {
+function isHangUp(error: unknown): boolean {
   for (const e of causes(error)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && HUNG_UP.has(code)) return true;
