@@ -8,6 +8,10 @@
  *   `ack: client-individual` and ACKs every MESSAGE, as the SDK's subscriber does.
  * - AMQP 1.0: rhea-promise's AwaitableSender when confirmed, a plain pre-settled sender when not; the
  *   receiver accepts every message (rhea's autoaccept).
+ *
+ * RAW_LIKE_SDK=true: the raw publishers also put on the wire what the SDK adds to every message, a
+ * message id (STOMP: the `umq-message-id` header; AMQP: `message-id` and `to`), so that a gap left over is
+ * the SDK's own cost and not the broker's work on those fields. MQTT 3.1.1 without the envelope adds none.
  */
 import { Client as StompClient, type IMessage } from '@stomp/stompjs';
 import { TCPWrapper } from '@stomp/tcp-wrapper';
@@ -20,6 +24,11 @@ import { stomp } from '../src/transports/stomp/index.js';
 import type { BrokerInfo } from '../test/support/brokers.js';
 
 export type TransportName = 'mqtt' | 'stomp' | 'amqp';
+
+const RAW_LIKE_SDK = process.env.RAW_LIKE_SDK === 'true';
+let rawIds = 0;
+/** A message id shaped like the SDK's: a per-client prefix and a base-36 counter. */
+const rawMessageId = () => `rawbench-${(rawIds++).toString(36)}`;
 export type Implementation = 'raw' | 'sdk';
 
 /** One publisher and one subscriber, connected and subscribed. */
@@ -150,14 +159,15 @@ async function rawStompPair(options: PairOptions): Promise<Pair> {
   let next = 0;
   return {
     publish(payload) {
+      const headers: Record<string, string> = RAW_LIKE_SDK ? { 'umq-message-id': rawMessageId() } : {};
       if (!confirm) {
-        publisher.publish({ destination, binaryBody: payload });
+        publisher.publish({ destination, binaryBody: payload, headers });
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {
         const receipt = String(next++);
         publisher.watchForReceipt(receipt, () => resolve());
-        publisher.publish({ destination, binaryBody: payload, headers: { receipt } });
+        publisher.publish({ destination, binaryBody: payload, headers: { ...headers, receipt } });
       });
     },
     async close() {
@@ -193,7 +203,10 @@ async function rawAmqpPair(options: PairOptions): Promise<Pair> {
     const body = context.message?.body as { content?: Uint8Array } | Uint8Array;
     options.onMessage(body instanceof Uint8Array ? body : body.content!);
   });
-  const data = (payload: Uint8Array) => ({ body: rheaMessage.data_section(payload as Buffer) });
+  const data = (payload: Uint8Array) =>
+    RAW_LIKE_SDK
+      ? { body: rheaMessage.data_section(payload as Buffer), to: address, message_id: rawMessageId() }
+      : { body: rheaMessage.data_section(payload as Buffer) };
   if (confirm) {
     const sender = await publisher.createAwaitableSender({ target: { address } });
     return {

@@ -18,6 +18,7 @@
  *   COUNT=2000                   messages per round (default: 10 000 / 1 000 / 100 by body size)
  *   ROUNDS=2                     rounds per implementation (default 2)
  *   IMPLS=raw,sdk                which implementations to run (e.g. IMPLS=sdk for profiling)
+ *   RAW_LIKE_SDK=true            the raw publishers also send a message id, as the SDK does (see the drivers)
  *
  * Writes bench/results/throughput.json (after every cell) and docs/performance.md with its chart.
  */
