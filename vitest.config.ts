@@ -78,6 +78,8 @@ export default defineConfig({
           name: 'failover',
           include: ['test/failover/**/*.test.ts'],
           exclude: ['test/failover/in-flight.test.ts'],
+          // Two at a time, also for `npm run test:failover`: three at once made the CPU the limit on 2 cores.
+          maxWorkers: 2,
           testTimeout: 240_000,
           hookTimeout: 180_000,
           env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },

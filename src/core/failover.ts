@@ -3,7 +3,7 @@
  * broker would otherwise cost a whole connect time-out first). The first pass after a loss starts at once.
  *
  * Between passes the wait depends on what the pass cost. A pass whose every endpoint refused (the TCP
- * connect was refused, or the peer closed it before sending a byte: a standby's closed ports) cost
+ * connect was refused, or the peer closed or reset it before sending a byte: a standby's closed ports) cost
  * nothing on either side, so the next pass comes after `initialDelayMs`: a standby that takes over is
  * found within that interval. Only passes where something timed out or failed its handshake back off:
  * capped exponential, counted over those passes alone. Every wait gets a random jitter so that a fleet

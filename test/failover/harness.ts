@@ -120,6 +120,9 @@ export async function streamThroughFault(target: StreamTarget, options: StreamOp
   let highestFirst = -1;
   /** independentBrokers: per endpoint, how many messages were offered when the producer last left it. */
   const producerLeft = new Map<string, number>();
+  /** Messages offered when the producer last lost its connection: what it offered later never reached that broker. */
+  let sentAtLoss = 0;
+  producer.on('disconnected', () => void (sentAtLoss = report.sent));
   /** independentBrokers: messages below this index were kept by the broker the consumer came back to. */
   let keptBelow = -1;
   const record = (drained: boolean) => (body: string, possibleDuplicate: boolean, messageId: string | undefined) => {
@@ -151,7 +154,7 @@ export async function streamThroughFault(target: StreamTarget, options: StreamOp
       report.failovers.push({ client: name, ...e, sentBefore: report.sent });
       if (name === 'consumer' && e.from !== e.to) report.takeovers++;
       if (!options.independentBrokers || e.from === e.to) return;
-      if (name === 'producer') producerLeft.set(e.from, report.sent);
+      if (name === 'producer') producerLeft.set(e.from, sentAtLoss);
       else keptBelow = producerLeft.get(e.to) ?? -1;
     });
     client.on('error', ({ error }) => void errors.push(error));

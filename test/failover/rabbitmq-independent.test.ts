@@ -167,8 +167,9 @@ async function leftOn(brokers: Broker[], queue: string): Promise<number[][]> {
     });
     console.log(`[AMQP, independent] ${faultName}: ${summary(report)}; failovers ${JSON.stringify(report.failovers)}` +
       (detail.detectionMs !== undefined ? `; detected ${Math.round(detail.detectionMs)} ms after the fault took effect` : ''));
-    // Read before any assertion: if something is missing, this says whether a broker still holds it (a
-    // consumer that stalled with it unacked) or it is gone. The consumer is closed by now.
+    // Every message either broker kept was counted: nothing is left on them after the drain. Read before
+    // any assertion: if something is missing, this says whether a broker still holds it (a consumer that
+    // stalled with it unacked) or it is gone. The consumer is closed by now.
     const left = await leftOn([a, b], queue);
     expect(report.confirmed).toBe(report.sent);
     expect({ lost: report.lost, leftOnBrokers: left }).toEqual({ lost: [], leftOnBrokers: [[], []] });
@@ -179,7 +180,6 @@ async function leftOn(brokers: Broker[], queue: string): Promise<number[][]> {
     // and de-duplicated by messageId (docs/failover.md). Every one of them comes from that drain.
     expect(report.unflaggedDuplicates - report.unflaggedOriginals).toBe(0);
     expect(report.unflaggedOriginals).toBeLessThanOrEqual(report.drained);
-    // (Above: every message either broker kept was counted; nothing is left on them after the drain.)
     expect(report.wrongMessageIds).toBe(0);
     expect(report.sentAtFault).toBeGreaterThan(0);
     expect(report.sent - report.sentAtFaultEnd).toBeGreaterThanOrEqual(AFTER_FAULT);

@@ -77,7 +77,7 @@ async function openConnection(endpoint: Endpoint, open: OpenOptions, settings: R
     connection.close().catch(() => undefined);
     if (open.signal.aborted) throw abortReason(open.signal, endpoint);
     // A reset before the AMQP header is a closed port behind a proxy, as cheap as a refused connect.
-    throw socket.failure ?? refusalIfUnheard(translate(error, endpoint, open.password), socket.heard);
+    throw socket.failure ?? refusalIfUnheard(translate(error, endpoint, open.password), endpoint, socket.heard);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * A handshake that failed before the peer sent a byte, because the peer hung up, cost nothing: nothing
- * listens behind the port. A standby's closed port behind a TCP proxy (Docker's port proxy, a load
+ * A plain-TCP handshake that failed before the peer sent a byte, because the peer hung up, cost nothing:
+ * nothing listens behind the port. A standby's closed port behind a TCP proxy (Docker's port proxy, a load
  * balancer) accepts the connect and then resets it, which a client sees as ECONNRESET, or EPIPE when its
  * first write meets the reset, about as often as a plain close. Marked as a refusal, it lets the endpoint
  * walk probe again soon instead of backing off (core/failover.ts): measured on the ActiveMQ pair, 4 of 5
@@ -8,6 +8,7 @@
  * standby taking over and the client finding it.
  */
 import { causes, ConnectionError, type UnifiedMqError } from '../../core/errors.js';
+import type { Endpoint } from '../../core/transport.js';
 
 const HUNG_UP = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
@@ -20,8 +21,12 @@ function isHangUp(error: unknown): boolean {
   return false;
 }
 
-/** `error` as a refusal (`ConnectionError.refused`) when the peer hung up before sending a byte; else unchanged. */
-export function refusalIfUnheard(error: UnifiedMqError, heard: boolean): UnifiedMqError {
-  if (heard || (error instanceof ConnectionError && error.refused) || !isHangUp(error)) return error;
+/**
+ * `error` as a refusal (`ConnectionError.refused`) when the peer hung up before sending a byte; else
+ * unchanged. Not on TLS endpoints: a TLS peer that hangs up mid-handshake (a plain port, a refused
+ * certificate) has answered, but its bytes are not counted as heard, and a misconfiguration must back off.
+ */
+export function refusalIfUnheard(error: UnifiedMqError, endpoint: Endpoint, heard: boolean): UnifiedMqError {
+  if (heard || endpoint.secure || !(error instanceof ConnectionError) || error.refused || !isHangUp(error)) return error;
   return new ConnectionError(error.message, { cause: error.cause ?? error, refused: true });
 }

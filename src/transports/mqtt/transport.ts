@@ -74,7 +74,7 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: MqttSet
       cleanup();
       client.end(true);
       // A reset before CONNACK is a closed port behind a proxy, as cheap as a refused connect.
-      reject(refusalIfUnheard(translate(guard.failure ?? error, endpoint, open.password), guard.heard));
+      reject(refusalIfUnheard(translate(guard.failure ?? error, endpoint, open.password), endpoint, guard.heard));
     };
     const onError = (error: Error) => fail(error);
     const onAbort = () => fail(open.signal.reason);

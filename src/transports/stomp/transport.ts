@@ -116,7 +116,7 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: StompSe
     client.onWebSocketError = (event) => void (socketError ??= translateSocketError(event, endpoint, open.password));
     // A standby behind Docker's port proxy accepts TCP, then closes or resets it: that is a refusal, not "up".
     client.onWebSocketClose = () =>
-      fail(socketError ? refusalIfUnheard(socketError, socket.heard) : new ConnectionError(`${endpoint.display} closed the connection before STOMP CONNECTED`, { refused: !socket.heard }));
+      fail(socketError ? refusalIfUnheard(socketError, endpoint, socket.heard) : new ConnectionError(`${endpoint.display} closed the connection before STOMP CONNECTED`, { refused: !socket.heard }));
     open.signal.addEventListener('abort', onAbort, { once: true });
     client.activate();
   });
