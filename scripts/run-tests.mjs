@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The test run of `npm test`, after the type check and the build. Three vitest processes at once:
 // - unit, package and integration: the integration files one at a time, on the shared brokers;
-// - failover, two files at a time (an ActiveMQ pair per protocol, two RabbitMQs), on brokers of their own,
-//   mostly waiting on takeovers and restarts;
+// - failover, on brokers of their own, mostly waiting on takeovers and restarts: the ActiveMQ pair per
+//   protocol two at a time, then the two independent RabbitMQs alone (project failover-independent);
 // - own-brokers: the single-broker fault files and the browser tests, one at a time, on brokers of their own.
 // vitest runs every project that forbids file parallelism in one sequential group, even across projects,
 // hence separate processes. (More at once was slower on 2 cores: the CPU, not the waiting, became the
@@ -65,7 +65,7 @@ function run(args, prefix) {
 
 const runs = [
   { projects: ['unit', 'package', 'integration'], report: '.cache/vitest-report.json', prefix: undefined },
-  { projects: ['failover'], report: '.cache/vitest-report-failover.json', prefix: '[failover]', args: ['--maxWorkers=2'] },
+  { projects: ['failover', 'failover-independent'], report: '.cache/vitest-report-failover.json', prefix: '[failover]' },
   { projects: ['own-brokers'], report: '.cache/vitest-report-own-brokers.json', prefix: '[own-brokers]' },
 ];
 const codes = await Promise.all(
