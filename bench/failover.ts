@@ -45,19 +45,19 @@ type Outcome = Round | { failed: string };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The handshake that tells when the standby serves the client's own protocol. */
-interface Ready { protocol: 'stomp' | 'mqtt' }
 const ANSWERS = { stomp: stompAnswers, mqtt: mqttAnswers };
+type ReadyProtocol = keyof typeof ANSWERS;
 
 async function active(pair: ActiveMQPair): Promise<{ active: Broker; standby: Broker }> {
   const which = await pair.waitForActive(60_000);
   return which === 'a' ? { active: pair.a, standby: pair.b } : { active: pair.b, standby: pair.a };
 }
 
-/** Kills the active broker; resolves with the kill time and the time the standby answered `ready.protocol`. */
-async function killAndWatch(pair: ActiveMQPair, ready: Ready): Promise<{ killedAt: number; readyAt: number; killed: Broker }> {
+/** Kills the active broker; resolves with the kill time and the time the standby answered `protocol`. */
+async function killAndWatch(pair: ActiveMQPair, protocol: ReadyProtocol): Promise<{ killedAt: number; readyAt: number; killed: Broker }> {
   const { active: victim, standby } = await active(pair);
-  const url = standby.endpoints[ready.protocol]!;
-  const answers = ANSWERS[ready.protocol];
+  const url = standby.endpoints[protocol]!;
+  const answers = ANSWERS[protocol];
   const killedAt = Date.now();
   await victim.kill();
   while (Date.now() - killedAt < TAKEOVER_DEADLINE_MS) {
@@ -65,7 +65,7 @@ async function killAndWatch(pair: ActiveMQPair, ready: Ready): Promise<{ killedA
     await sleep(10);
   }
   await victim.start();
-  throw new Error(`the standby did not answer ${ready.protocol} within ${TAKEOVER_DEADLINE_MS} ms of the kill`);
+  throw new Error(`the standby did not answer ${protocol} within ${TAKEOVER_DEADLINE_MS} ms of the kill`);
 }
 
 /** Waits until a send completed after `readyAt`; throws at the deadline (the client never resumed). */
@@ -83,7 +83,7 @@ function outcome(completions: number[], killedAt: number, readyAt: number): Roun
   return { takeoverMs: readyAt - killedAt, resumeMs: resumeAt - killedAt, addedMs: resumeAt - readyAt };
 }
 
-async function roundWithSdk(pair: ActiveMQPair, transport: Transport, protocol: 'stomp' | 'mqtt'): Promise<Round> {
+async function roundWithSdk(pair: ActiveMQPair, transport: Transport, protocol: ReadyProtocol): Promise<Round> {
   const endpoints = [...pair.endpoints[protocol]!];
   const kind = protocol === 'stomp' ? 'queue' : 'topic';
   const client = await connect({ transport, endpoints, heartbeatMs: 2000 });
@@ -110,7 +110,7 @@ async function roundWithSdk(pair: ActiveMQPair, transport: Transport, protocol: 
   let killed: Broker | undefined;
   try {
     await sleep(500);
-    const watched = await killAndWatch(pair, { protocol });
+    const watched = await killAndWatch(pair, protocol);
     killed = watched.killed;
     await resumed(completions, watched.readyAt, 'the client');
     const result = outcome(completions, watched.killedAt, watched.readyAt);
@@ -151,7 +151,7 @@ async function roundWithJava(pair: ActiveMQPair, classes: string, options: strin
   try {
     await started;
     await sleep(500);
-    const watched = await killAndWatch(pair, { protocol: 'stomp' });
+    const watched = await killAndWatch(pair, 'stomp');
     killed = watched.killed;
     await resumed(completions, watched.readyAt, 'the Java client');
     return outcome(completions, watched.killedAt, watched.readyAt);

@@ -69,8 +69,8 @@ const runs = [
   { projects: ['own-brokers'], report: '.cache/vitest-report-own-brokers.json', prefix: '[own-brokers]' },
 ];
 const codes = await Promise.all(
-  runs.map(({ projects, report, prefix, args = [] }) =>
-    run([...projects.flatMap((p) => ['--project', p]), ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], prefix),
+  runs.map(({ projects, report, prefix }) =>
+    run([...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], prefix),
   ),
 );
 const failed = runs.filter((_, i) => codes[i] !== 0).map(({ projects, prefix }) => `${projects.join('/')}${prefix ? ` (lines marked ${prefix})` : ''}`);

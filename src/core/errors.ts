@@ -62,8 +62,8 @@ export class ConnectionError extends UnifiedMqError {
   readonly failures: readonly EndpointFailure[];
   /**
    * Nothing answered: the TCP connection was refused, or closed or reset before the peer sent a byte (a
-   * standby behind a port proxy; see transports/kit/refusal.ts). Such an attempt costs neither side anything, so the endpoint walk probes again
-   * soon instead of backing off (see failover.ts).
+   * standby behind a port proxy; see transports/kit/refusal.ts). Such an attempt costs neither side
+   * anything, so the endpoint walk probes again soon instead of backing off (see failover.ts).
    */
   readonly refused: boolean;
 
