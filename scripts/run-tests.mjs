@@ -2,7 +2,7 @@
 // The test run of `npm test`, after the type check and the build. Three vitest processes at once:
 // - unit, package and integration: the integration files one at a time, on the shared brokers;
 // - failover, on brokers of their own, mostly waiting on takeovers and restarts: the ActiveMQ pair per
-//   protocol two at a time, then the two independent RabbitMQs alone (project failover-independent);
+//   protocol one after the other, then the two independent RabbitMQs (project failover-independent);
 // - own-brokers: the single-broker fault files and the browser tests, one at a time, on brokers of their own.
 // vitest runs every project that forbids file parallelism in one sequential group, even across projects,
 // hence separate processes. (More at once was slower on 2 cores: the CPU, not the waiting, became the
