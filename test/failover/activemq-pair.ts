@@ -134,6 +134,7 @@ export function pairSuite(protocol: PairProtocol): void {
 
 function pairCases(protocol: PairProtocol): void {
   it.each(Object.keys(faults))('%s: nothing confirmed is lost', async (faultName) => {
+    await pair.heal();
     let detail: FaultDetail = {};
     let endpoints = protocol.endpoints();
     if (faultName === SILENT_PARTITION) {

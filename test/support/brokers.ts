@@ -5,7 +5,8 @@
  * - Endpoints are full URLs on 127.0.0.1. Host ports are picked up front and bound explicitly, so a broker
  *   that is killed, stopped, restarted or cut off the network comes back on the SAME endpoints (with
  *   ephemeral bindings Docker would hand out new host ports on every start). Failover tests rely on this:
- *   clients list every endpoint before anything happens.
+ *   clients list every endpoint before anything happens. The ports lie below the kernel's ephemeral range,
+ *   so nothing else takes one while its broker is stopped (see brokerPort()).
  * - Readiness means "the protocol answers": the broker's ready line in the log, then a protocol-level
  *   handshake on each TCP protocol (MQTT CONNACK, STOMP CONNECTED, AMQP header). A TCP accept alone proves
  *   nothing: Docker's port proxy accepts on the mapped port even when nothing listens behind it.
@@ -16,6 +17,7 @@
  *   is gone. Containers of OTHER live test runs on the same engine are never touched.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -172,11 +174,16 @@ let exitHookInstalled = false;
 
 function track(id: string): void {
   live.add(id);
+  installExitHook();
+}
+
+function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // Last resort when a test file or the runner exits without disposing (an uncaught error, process.exit):
   // 'exit' handlers must be synchronous, hence execFileSync.
   process.once('exit', () => {
+    releasePorts([...heldPorts]);
     if (live.size === 0) return;
     try {
       execFileSync('docker', ['rm', '--force', '--volumes', ...live], { stdio: 'ignore', timeout: 30_000 });
@@ -242,25 +249,72 @@ async function timedFault(command: string[], eventFilters: string[]): Promise<nu
   return nanos ? Number(BigInt(nanos) / 1_000_000n) : until;
 }
 
-const handedOut = new Set<number>();
+/**
+ * Host ports for broker containers come from below the kernel's ephemeral range (32768-60999 by default),
+ * which every listen(0), and Docker for `-p 0`, draws from. A stopped broker's port is free meanwhile: in the
+ * ephemeral range another process's next server or container could take it, and the broker's restart would
+ * fail with "port is already allocated" (it did, in CI, while a pair file restarted a broker). Below the
+ * range nothing takes it by chance; test processes share it through one lock file per port, which names
+ * the owner's pid (a dead owner's lock is taken over) and goes when the broker is disposed of.
+ */
+const PORT_LOCKS = join(tmpdir(), 'umq-host-ports');
+const RESERVED_FROM = 20_000;
+const RESERVED_TO = Math.min(32_767, ephemeralFloor() - 1);
+const heldPorts = new Set<number>();
 
-/** A free host port, never the same twice in this process (parallel starts must not collide). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolvePort, reject) => {
-      const server = createServer();
-      server.unref();
-      server.on('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (port > 0 && !handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
+function ephemeralFloor(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Claims `port` for this process through its lock file; false when a live process holds it. */
+function lockPort(port: number): boolean {
+  const file = join(PORT_LOCKS, String(port));
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      heldPorts.add(port);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(file, 'utf8') || 0);
+      if (owner > 0 && processAlive(owner)) return false;
+      rmSync(file, { force: true });
     }
   }
+  return false;
+}
+
+function releasePorts(ports: Iterable<number>): void {
+  for (const port of ports) {
+    if (!heldPorts.delete(port)) continue;
+    rmSync(join(PORT_LOCKS, String(port)), { force: true });
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolveBind) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolveBind(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolveBind(true)));
+  });
+}
+
+/** A host port for a broker: below the ephemeral range, locked for this process, and free right now. */
+async function brokerPort(): Promise<number> {
+  mkdirSync(PORT_LOCKS, { recursive: true });
+  installExitHook();
+  for (let tries = 0; tries < 1000; tries++) {
+    const port = RESERVED_FROM + Math.floor(Math.random() * (RESERVED_TO - RESERVED_FROM + 1));
+    if (heldPorts.has(port) || !lockPort(port)) continue;
+    if (await bindable(port)) return port;
+    releasePorts([port]);
+  }
+  throw new Error(`no free host port between ${RESERVED_FROM} and ${RESERVED_TO} for a broker`);
 }
 
 let nameCounter = 0;
@@ -422,7 +476,7 @@ export async function startBroker(kind: BrokerKind, options: StartOptions = {}):
     attempt++;
     const name = options.name ?? containerName(kind);
     const ports: Partial<Record<Protocol, number>> = {};
-    for (const p of protocols) ports[p] = await freePort();
+    for (const p of protocols) ports[p] = await brokerPort();
     let container = new GenericContainer(image)
       .withName(name)
       .withCommand([kind])
@@ -437,6 +491,7 @@ export async function startBroker(kind: BrokerKind, options: StartOptions = {}):
     } catch (error) {
       // testcontainers leaves a container that failed its wait strategy behind (and no Ryuk runs here).
       await docker('rm', '--force', '--volumes', name).catch(() => undefined);
+      releasePorts(Object.values(ports));
       if (attempt < 3 && /port is already allocated|address already in use/i.test(String(error))) continue;
       throw error;
     }
@@ -492,6 +547,7 @@ function makeBroker(id: string, name: string, info: BrokerInfo, readyLog: RegExp
       disposed = true;
       await docker('rm', '--force', '--volumes', id).catch(() => undefined);
       live.delete(id);
+      releasePorts(Object.values(info.ports));
     },
   };
   return broker;
@@ -523,6 +579,11 @@ export interface ActiveMQPair {
   active(): Promise<'a' | 'b' | undefined>;
   /** Polls active() every 50 ms until one serves; throws after `timeoutMs` (default 30 s). */
   waitForActive(timeoutMs?: number): Promise<'a' | 'b'>;
+  /**
+   * Brings back a member that an earlier, failed case left stopped, paused or off the network (it returns
+   * as whatever it finds), then waits for an active one: so one failure does not time out every case after it.
+   */
+  heal(): Promise<void>;
   /** Removes both containers and the shared directory. Never throws. */
   dispose(): Promise<void>;
 }
@@ -556,6 +617,15 @@ export async function startActiveMQPair(): Promise<ActiveMQPair> {
       const [okA, okB] = await Promise.all([stompAnswers(a.endpoints.stomp!, 1000), stompAnswers(b.endpoints.stomp!, 1000)]);
       return okA ? 'a' : okB ? 'b' : undefined;
     };
+    const waitForActive = async (timeoutMs = 30_000): Promise<'a' | 'b'> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const which = await active();
+        if (which) return which;
+        if (Date.now() > deadline) throw new Error(`neither broker of the ActiveMQ pair serves STOMP after ${timeoutMs} ms`);
+        await sleep(50);
+      }
+    };
     return {
       a: members[0],
       b: members[1],
@@ -565,14 +635,15 @@ export async function startActiveMQPair(): Promise<ActiveMQPair> {
       password: undefined,
       sharedDirectory: shared,
       active,
-      async waitForActive(timeoutMs = 30_000) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const which = await active();
-          if (which) return which;
-          if (Date.now() > deadline) throw new Error(`neither broker of the ActiveMQ pair serves STOMP after ${timeoutMs} ms`);
-          await sleep(50);
-        }
+      waitForActive,
+      async heal() {
+        await Promise.all(members.map(async (member) => {
+          const state = (await docker('inspect', '--format', '{{.State.Status}} {{json .NetworkSettings.Networks}}', member.containerId)).trim();
+          if (state.startsWith('paused')) await member.unpause();
+          if (!state.includes('"bridge"')) await member.reconnectNetwork();
+          if (!state.startsWith('running') && !state.startsWith('paused')) await member.start();
+        }));
+        await waitForActive(60_000);
       },
       dispose: cleanup,
     };
