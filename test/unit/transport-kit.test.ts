@@ -7,6 +7,8 @@ import { parseEndpoint } from '../../src/core/endpoints.js';
 import { UnsupportedError } from '../../src/core/errors.js';
 import type { TransportConnection } from '../../src/core/transport.js';
 import { defineTransport } from '../../src/transports/kit/define-transport.js';
+import { Writable } from 'node:stream';
+import { tickWriter } from '../../src/transports/kit/tick-writer.node.js';
 import { nodeTlsOptions } from '../../src/transports/kit/tls.node.js';
 import { startSilenceWatchdog } from '../../src/transports/kit/watchdog.js';
 import { webSocketUrl } from '../../src/transports/kit/web-socket-url.js';
@@ -26,6 +28,29 @@ describe('nodeTlsOptions', () => {
     expect(nodeTlsOptions('10.0.0.1', undefined)).not.toHaveProperty('servername');
     expect(nodeTlsOptions('::1', { servername: 'broker.internal' })).toMatchObject({ servername: 'broker.internal' });
     expect(nodeTlsOptions('b-1.example', { rejectUnauthorized: false }).rejectUnauthorized).toBe(false);
+  });
+});
+
+describe('tickWriter', () => {
+  it('hands what is written in one tick over in one writev, in order, and what the next tick writes on its own', async () => {
+    const batches: string[][] = [];
+    const sink = new Writable({
+      writev(chunks, callback) {
+        batches.push(chunks.map(({ chunk }) => String(chunk)));
+        callback();
+      },
+      write(chunk, _encoding, callback) {
+        batches.push([String(chunk)]);
+        callback();
+      },
+    });
+    const write = tickWriter(sink);
+    for (const frame of ['a', 'b', 'c']) write(frame);
+    expect(batches).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    write('d');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([['a', 'b', 'c'], ['d']]);
   });
 });
 

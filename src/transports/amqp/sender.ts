@@ -114,7 +114,13 @@ export class AddressSender {
   #write(link: Sender, message: RheaMessage, pending: PendingSend, confirm: boolean): void {
     const delivery = link.send(message);
     if (confirm) this.#unsettled.set(delivery, pending);
-    else pending.resolve();
+    else {
+      // Unconfirmed: sent pre-settled (§2.7.5 `settled`, allowed on the mixed-mode link), so the broker
+      // sends no disposition back, as a pre-settled link would. rhea writes the transfer later in its
+      // tick, and reads the flag then: this is what its own Sender.send does for snd_settle_mode 1.
+      (delivery as { settled: boolean }).settled = true;
+      pending.resolve();
+    }
   }
 
   #settled(context: EventContext, failure: 'rejected' | 'released' | 'modified' | undefined): void {

@@ -11,6 +11,7 @@ import type { TlsOptions } from '../../core/types.js';
 import type { RawSocket, SocketEvents } from './guarded-socket.js';
 import type { SocketSettings } from './options.js';
 import { nodeTlsOptions } from '../kit/tls.node.js';
+import { tickWriter } from '../kit/tick-writer.node.js';
 import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
 import { AMQP_WS_SUBPROTOCOLS } from './ws-subprotocol.js';
 
@@ -29,7 +30,7 @@ export function connectSocket(endpoint: Endpoint, tls: TlsOptions | undefined, s
   socket.on('error', (error) => events.error(error));
   socket.on('close', () => events.close());
   return {
-    write: (bytes) => void socket.write(bytes),
+    write: tickWriter(socket),
     end: () => void socket.end(),
     destroy: () => void socket.destroy(),
   };

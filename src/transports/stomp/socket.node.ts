@@ -19,6 +19,7 @@ import type { Endpoint } from '../../core/transport.js';
 import type { TlsOptions } from '../../core/types.js';
 import type { SocketSettings } from './options.js';
 import { nodeTlsOptions } from '../kit/tls.node.js';
+import { tickWriter } from '../kit/tick-writer.node.js';
 import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
 import { STOMP_SUBPROTOCOLS } from './ws-subprotocol.js';
 
@@ -42,8 +43,7 @@ export function createSocket(endpoint: Endpoint, tls: TlsOptions | undefined, se
   // tcp-wrapper opens its socket in its constructor through getSocket(), before a subclass's fields exist,
   // so the TLS options reach it through this closure.
   class NodeSocket extends TCPWrapper {
-    #socket: Socket | undefined;
-    #corked = false;
+    #write: ((bytes: Uint8Array | string) => void) | undefined;
 
     protected override getSocket(p: number, h: string) {
       const socket = secure ? tlsConnect({ ...secure, port: p, host: h }) : netConnect(p, h);
@@ -53,21 +53,12 @@ export function createSocket(endpoint: Endpoint, tls: TlsOptions | undefined, se
     }
 
     /**
-     * Frames written in one tick leave in one write (a pipelined burst of SENDs or ACKs costs one system
-     * call, not one each), and a frame's bytes are written as stompjs built them: tcp-wrapper's own send
-     * copies every frame once more.
+     * Frames written in one tick leave in one write (../kit/tick-writer.node.ts), and a frame's bytes are
+     * written as stompjs built them: tcp-wrapper's own send copies every frame once more.
      */
     override send(data: string | ArrayBuffer | Uint8Array): void {
-      const socket = (this.#socket ??= (this as unknown as { socket: Socket }).socket);
-      if (!this.#corked) {
-        this.#corked = true;
-        socket.cork();
-        process.nextTick(() => {
-          this.#corked = false;
-          socket.uncork();
-        });
-      }
-      socket.write(typeof data === 'string' || data instanceof Uint8Array ? data : new Uint8Array(data));
+      this.#write ??= tickWriter((this as unknown as { socket: Socket }).socket);
+      this.#write(typeof data === 'string' || data instanceof Uint8Array ? data : new Uint8Array(data));
     }
   }
   return new NodeSocket(endpoint.host, port) as unknown as IStompSocket;
