@@ -32,7 +32,7 @@ describe('nodeTlsOptions', () => {
 });
 
 describe('tickWriter', () => {
-  it('hands what is written in one tick over in one writev, in order, and what the next tick writes on its own', async () => {
+  it('hands what one turn of the event loop writes over in one writev, in order, and the next turn on its own', async () => {
     const batches: string[][] = [];
     const sink = new Writable({
       writev(chunks, callback) {
@@ -45,7 +45,10 @@ describe('tickWriter', () => {
       },
     });
     const write = tickWriter(sink);
-    for (const frame of ['a', 'b', 'c']) write(frame);
+    write('a');
+    process.nextTick(() => write('b'));
+    await new Promise((resolve) => process.nextTick(resolve));
+    write('c');
     expect(batches).toEqual([]);
     await new Promise((resolve) => setImmediate(resolve));
     write('d');

@@ -18,6 +18,7 @@ import type { TlsOptions } from '../../core/types.js';
 import type { InboundGuard } from './inbound-guard.js';
 import type { MqttSettings } from './options.js';
 import { nodeTlsOptions } from '../kit/tls.node.js';
+import { tickWriter } from '../kit/tick-writer.node.js';
 import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
 import { defaultPort, MQTT_WS_SUBPROTOCOL } from './urls.js';
 
@@ -125,7 +126,7 @@ function openTcp(endpoint: Endpoint, tls: TlsOptions | undefined, events: RawEve
   socket.on('error', (error) => events.error(error));
   socket.on('close', () => events.close());
   return {
-    write: (chunk) => socket.write(chunk),
+    write: tickWriter(socket),
     onDrain: (callback) => void socket.once('drain', callback),
     pause: () => void socket.pause(),
     resume: () => void socket.resume(),
