@@ -182,6 +182,18 @@ export function runConformance(fixture: ConformanceFixture): void {
         expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
       });
 
+      it('with confirm: false, resolves each publish once written, and delivers every message once, in order', async () => {
+        const c = await client();
+        const topic = randomName('unconfirmed');
+        const got: number[] = [];
+        await c.subscribe(topic, (m) => void got.push(Number(new TextDecoder().decode(m.bytes))));
+        const n = 500;
+        await Promise.all(Array.from({ length: n }, (_, i) => c.publish(topic, String(i), { confirm: false })));
+        await eventually(() => expect(got).toHaveLength(n));
+        await sleep(quietMs);
+        expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+      });
+
       it('hands a manual-ack subscriber the next message only after the ack, with prefetch 1', async () => {
         const c = await client();
         const topic = randomName('window');
@@ -294,6 +306,18 @@ export function runConformance(fixture: ConformanceFixture): void {
         const n = 500;
         await Promise.all(Array.from({ length: n }, (_, i) => c.send(queue, String(i), { persistent: true })));
         await eventually(() => expect(got).toHaveLength(n));
+        expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+      });
+
+      it('with confirm: false, sends to a queue every message once, in order', needs('queues'), async () => {
+        const c = await client();
+        const queue = randomName('qunconfirmed');
+        const got: number[] = [];
+        await c.consume(queue, (m) => void got.push(Number(new TextDecoder().decode(m.bytes))), { prefetch: 50 });
+        const n = 500;
+        await Promise.all(Array.from({ length: n }, (_, i) => c.send(queue, String(i), { confirm: false })));
+        await eventually(() => expect(got).toHaveLength(n));
+        await sleep(quietMs);
         expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
       });
 
