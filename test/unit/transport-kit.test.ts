@@ -57,6 +57,27 @@ describe('tickWriter', () => {
   });
 });
 
+describe('tickWriter, once the buffer is full', () => {
+  it('lets the corked bytes go at once and says so, so that the writer waits for a drain that comes', async () => {
+    const batches: string[][] = [];
+    const sink = new Writable({
+      highWaterMark: 8,
+      writev(chunks, callback) {
+        batches.push(chunks.map(({ chunk }) => String(chunk)));
+        callback();
+      },
+    });
+    const write = tickWriter(sink);
+    expect(write('abc')).toBe(true);
+    expect(write('defghi')).toBe(false);
+    expect(batches).toEqual([['abc', 'defghi']]);
+    await new Promise((resolve) => sink.once('drain', resolve));
+    expect(write('j')).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([['abc', 'defghi'], ['j']]);
+  });
+});
+
 describe('defineTransport', () => {
   it('refuses an endpoint of another scheme with UnsupportedError naming the ones it serves, without opening', async () => {
     const open = vi.fn(async () => ({}) as TransportConnection);

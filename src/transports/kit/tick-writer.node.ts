@@ -5,6 +5,9 @@
  * come alone; but then each write would leave as a packet of its own, at the cost of a system call and,
  * on the broker, a read. Corked until the turn is over (setImmediate: after the I/O callbacks of this turn
  * and their ticks), they leave in one writev. Unlike Nagle's algorithm this never waits for the peer.
+ *
+ * Once the corked bytes fill the socket's buffer (socket.write says false), they leave at once: holding a
+ * large body, or a long burst, to the end of the turn would only delay the writer's 'drain'.
  */
 import type { Writable } from 'node:stream';
 
@@ -12,6 +15,7 @@ import type { Writable } from 'node:stream';
 export function tickWriter(socket: Writable): (bytes: Uint8Array | string) => boolean {
   let corked = false;
   const uncork = () => {
+    if (!corked) return;
     corked = false;
     socket.uncork();
   };
@@ -21,6 +25,8 @@ export function tickWriter(socket: Writable): (bytes: Uint8Array | string) => bo
       socket.cork();
       setImmediate(uncork);
     }
-    return socket.write(bytes);
+    const room = socket.write(bytes);
+    if (!room) uncork();
+    return room;
   };
 }

@@ -26,6 +26,8 @@ import { defaultPort, MQTT_WS_SUBPROTOCOL } from './urls.js';
 interface RawSocket {
   /** False when the caller should wait for `onDrain`. */
   write(chunk: Uint8Array): boolean;
+  /** True when the writes of one turn leave together anyway (TCP), so a batch need not be concatenated. */
+  readonly gathers: boolean;
   onDrain(callback: () => void): void;
   pause(): void;
   resume(): void;
@@ -82,10 +84,18 @@ class GuardedStream extends Duplex {
     else this.#raw.onDrain(() => callback());
   }
 
-  /** mqtt-packet corks around each packet: everything written in one tick arrives here as one batch. */
+  /**
+   * mqtt-packet corks around each packet: everything written in one tick arrives here as one batch. A TCP
+   * socket takes the pieces as they are (it gathers them into one writev itself); a WebSocket gets them
+   * as one message.
+   */
   override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (error?: Error | null) => void): void {
-    const bytes = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
-    this._write(bytes, 'binary', callback);
+    if (chunks.length === 1) return this._write(chunks[0]!.chunk, 'binary', callback);
+    if (!this.#raw.gathers) return this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'binary', callback);
+    let room = true;
+    for (const { chunk } of chunks) room = this.#raw.write(chunk);
+    if (room) callback();
+    else this.#raw.onDrain(() => callback());
   }
 
   /** mqtt.js ends the stream after DISCONNECT (§3.14.4: the client then closes the network connection). */
@@ -127,6 +137,7 @@ function openTcp(endpoint: Endpoint, tls: TlsOptions | undefined, events: RawEve
   socket.on('close', () => events.close());
   return {
     write: tickWriter(socket),
+    gathers: true,
     onDrain: (callback) => void socket.once('drain', callback),
     pause: () => void socket.pause(),
     resume: () => void socket.resume(),
@@ -160,6 +171,7 @@ function openWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings
   ws.on('error', (error) => events.error(error));
   ws.on('close', () => events.close());
   return {
+    gathers: false,
     write: (chunk) => {
       if (pending) pending.push(chunk);
       else if (ws.readyState === WebSocket.OPEN) ws.send(chunk, { binary: true });
