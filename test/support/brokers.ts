@@ -17,13 +17,14 @@
  *   is gone. Containers of OTHER live test runs on the same engine are never touched.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { threadId } from 'node:worker_threads';
 import { GenericContainer, Wait } from 'testcontainers';
 
 // No Ryuk: its image cannot be pulled here, and the fixtures clean up themselves.
@@ -261,6 +262,8 @@ const PORT_LOCKS = join(tmpdir(), 'umq-host-ports');
 const RESERVED_FROM = 20_000;
 const RESERVED_TO = Math.min(32_767, ephemeralFloor() - 1);
 const heldPorts = new Set<number>();
+/** What this process writes in its locks: the pid, and the thread (vitest may run files in worker threads). */
+const LOCK_OWNER = `${process.pid}:${threadId}`;
 
 function ephemeralFloor(): number {
   try {
@@ -270,28 +273,55 @@ function ephemeralFloor(): number {
   }
 }
 
-/** Claims `port` for this process through its lock file; false when a live process holds it. */
-function lockPort(port: number): boolean {
-  const file = join(PORT_LOCKS, String(port));
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      heldPorts.add(port);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSync(file, 'utf8') || 0);
-      if (owner > 0 && processAlive(owner)) return false;
-      rmSync(file, { force: true });
-    }
+function readLock(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
-  return false;
 }
 
+/**
+ * Claims `port` through its lock file; false when someone else holds it. The lock appears whole (written
+ * aside, then hard-linked into place, which fails if the name exists), and a dead owner's lock is taken
+ * over by renaming it away first, which only one claimant can do.
+ */
+function lockPort(port: number): boolean {
+  const file = join(PORT_LOCKS, String(port));
+  const draft = join(PORT_LOCKS, `.${LOCK_OWNER.replace(':', '-')}-${port}`);
+  writeFileSync(draft, LOCK_OWNER);
+  try {
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        linkSync(draft, file);
+        heldPorts.add(port);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const owner = Number(readLock(file)?.split(':')[0]);
+        // Unreadable, empty or owned by a live process: taken.
+        if (!(owner > 0) || processAlive(owner)) return false;
+        const stale = `${draft}.stale`;
+        try {
+          renameSync(file, stale);
+        } catch {
+          return false; // another claimant took it over first
+        }
+        rmSync(stale, { force: true });
+      }
+    }
+    return false;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+}
+
+/** Gives up the locks of `ports` that this process (and thread) holds. */
 function releasePorts(ports: Iterable<number>): void {
   for (const port of ports) {
     if (!heldPorts.delete(port)) continue;
-    rmSync(join(PORT_LOCKS, String(port)), { force: true });
+    const file = join(PORT_LOCKS, String(port));
+    if (readLock(file) === LOCK_OWNER) rmSync(file, { force: true });
   }
 }
 
@@ -306,6 +336,12 @@ function bindable(port: number): Promise<boolean> {
 
 /** A host port for a broker: below the ephemeral range, locked for this process, and free right now. */
 async function brokerPort(): Promise<number> {
+  if (RESERVED_TO - RESERVED_FROM < 1000) {
+    throw new Error(
+      `the kernel's ephemeral port range starts at ${RESERVED_TO + 1} (net.ipv4.ip_local_port_range): broker host ports ` +
+        `need room below it, from ${RESERVED_FROM} (the default range starts at 32768)`,
+    );
+  }
   mkdirSync(PORT_LOCKS, { recursive: true });
   installExitHook();
   for (let tries = 0; tries < 1000; tries++) {

@@ -115,10 +115,10 @@ export class AddressSender {
     const delivery = link.send(message);
     if (confirm) this.#unsettled.set(delivery, pending);
     else {
-      // Unconfirmed: sent pre-settled (§2.7.5 `settled`, allowed on the mixed-mode link), so the broker
-      // sends no disposition back, as a pre-settled link would. rhea writes the transfer later in its
-      // tick, and reads the flag then: this is what its own Sender.send does for snd_settle_mode 1.
-      (delivery as { settled: boolean }).settled = true;
+      // Unconfirmed: sent pre-settled (§2.7.5 `settled`), so the broker sends no disposition back, as to a
+      // pre-settled link, unless its attach said the link is unsettled-only (snd-settle-mode 0, §2.8.2).
+      // rhea writes the transfer later in its tick and reads the flag then, as its own Sender.send does.
+      if (link.sendSettleMode !== 0) (delivery as { settled: boolean }).settled = true;
       pending.resolve();
     }
   }

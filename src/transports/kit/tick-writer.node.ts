@@ -14,16 +14,25 @@ import type { Writable } from 'node:stream';
 /** `write` for `socket`: what is written in one turn leaves together, at its end. False as socket.write. */
 export function tickWriter(socket: Writable): (bytes: Uint8Array | string) => boolean {
   let corked = false;
+  let scheduled = false;
   const uncork = () => {
     if (!corked) return;
     corked = false;
     socket.uncork();
   };
+  const atTurnEnd = () => {
+    scheduled = false;
+    uncork();
+  };
   return (bytes) => {
     if (!corked) {
       corked = true;
       socket.cork();
-      setImmediate(uncork);
+      // One per turn, also when a full buffer uncorked early and the next write corks again.
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(atTurnEnd);
+      }
     }
     const room = socket.write(bytes);
     if (!room) uncork();

@@ -26,8 +26,6 @@ import { defaultPort, MQTT_WS_SUBPROTOCOL } from './urls.js';
 interface RawSocket {
   /** False when the caller should wait for `onDrain`. */
   write(chunk: Uint8Array): boolean;
-  /** True when the writes of one turn leave together anyway (TCP), so a batch need not be concatenated. */
-  readonly gathers: boolean;
   onDrain(callback: () => void): void;
   pause(): void;
   resume(): void;
@@ -85,17 +83,14 @@ class GuardedStream extends Duplex {
   }
 
   /**
-   * mqtt-packet corks around each packet: everything written in one tick arrives here as one batch. A TCP
-   * socket takes the pieces as they are (it gathers them into one writev itself); a WebSocket gets them
-   * as one message.
+   * mqtt-packet corks around each packet: everything written in one tick arrives here as one batch. It is
+   * copied into one buffer: mqtt-packet hands over the caller's body as it is, and a publish with
+   * confirm: false resolves once this write is done, after which the caller may reuse that buffer while
+   * the bytes still wait in the socket (corked until the end of the turn, see kit/tick-writer.node.ts).
    */
   override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (error?: Error | null) => void): void {
-    if (chunks.length === 1) return this._write(chunks[0]!.chunk, 'binary', callback);
-    if (!this.#raw.gathers) return this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'binary', callback);
-    let room = true;
-    for (const { chunk } of chunks) room = this.#raw.write(chunk);
-    if (room) callback();
-    else this.#raw.onDrain(() => callback());
+    const bytes = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._write(bytes, 'binary', callback);
   }
 
   /** mqtt.js ends the stream after DISCONNECT (§3.14.4: the client then closes the network connection). */
@@ -137,7 +132,6 @@ function openTcp(endpoint: Endpoint, tls: TlsOptions | undefined, events: RawEve
   socket.on('close', () => events.close());
   return {
     write: tickWriter(socket),
-    gathers: true,
     onDrain: (callback) => void socket.once('drain', callback),
     pause: () => void socket.pause(),
     resume: () => void socket.resume(),
@@ -171,7 +165,6 @@ function openWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings
   ws.on('error', (error) => events.error(error));
   ws.on('close', () => events.close());
   return {
-    gathers: false,
     write: (chunk) => {
       if (pending) pending.push(chunk);
       else if (ws.readyState === WebSocket.OPEN) ws.send(chunk, { binary: true });
