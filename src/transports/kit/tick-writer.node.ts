@@ -1,9 +1,8 @@
 /**
  * One write per turn of the event loop for a Node socket. rhea and stompjs write every frame on its own,
- * and mqtt.js every tick's packets, many in one turn under load (one per message received, one per message
- * sent). The sockets run with no delay, which the small frames (acks, flows, heartbeats) need when they
- * come alone; but then each write would leave as a packet of its own, at the cost of a system call and,
- * on the broker, a read. Corked until the turn is over (setImmediate: after the I/O callbacks of this turn
+ * many in one turn under load (one per message received, one per message sent). The sockets run with no
+ * delay, which the small frames (acks, flows, heartbeats) need when they come alone; but then each write
+ * would leave as a packet of its own, at the cost of a system call and, on the broker, a read. Corked until the turn is over (setImmediate: after the I/O callbacks of this turn
  * and their ticks), they leave in one writev. Unlike Nagle's algorithm this never waits for the peer.
  *
  * Once the corked bytes fill the socket's buffer (socket.write says false), they leave at once: holding a
