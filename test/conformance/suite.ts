@@ -20,6 +20,7 @@ import {
   type Client,
   type ConnectOptions,
   type Message,
+  type PublishOptions,
   type Transport,
 } from '../../src/index.js';
 import { collect, eventually, randomName, sleep } from '../support/wait.js';
@@ -108,6 +109,25 @@ export function runConformance(fixture: ConformanceFixture): void {
     return c;
   }
 
+  /**
+   * One client sends 0 … n-1 to a fresh topic (publish) or queue (send) while it receives there; resolves
+   * with what arrived, once n messages did and a quiet spell brought no more.
+   */
+  async function streamFromOneProducer(kind: 'topic' | 'queue', options: PublishOptions, prefetch = 10): Promise<number[]> {
+    const c = await client();
+    const name = randomName(kind === 'topic' ? 'order' : 'qorder');
+    const got: number[] = [];
+    const receive = (m: Message) => void got.push(Number(new TextDecoder().decode(m.bytes)));
+    if (kind === 'topic') await c.subscribe(name, receive);
+    else await c.consume(name, receive, { prefetch });
+    const send = (i: number) => (kind === 'topic' ? c.publish(name, String(i), options) : c.send(name, String(i), options));
+    await Promise.all(Array.from({ length: 500 }, (_, i) => send(i)));
+    await eventually(() => expect(got.length).toBeGreaterThanOrEqual(500));
+    await sleep(quietMs);
+    return got;
+  }
+  const inOrder = Array.from({ length: 500 }, (_, i) => i);
+
   describe(`conformance: ${fixture.name}`, () => {
     beforeAll(async () => {
       target = await fixture.broker();
@@ -172,26 +192,11 @@ export function runConformance(fixture: ConformanceFixture): void {
       });
 
       it('keeps order per producer', async () => {
-        const c = await client();
-        const topic = randomName('order');
-        const got: number[] = [];
-        await c.subscribe(topic, (m) => void got.push(Number(new TextDecoder().decode(m.bytes))));
-        const n = 500;
-        await Promise.all(Array.from({ length: n }, (_, i) => c.publish(topic, String(i))));
-        await eventually(() => expect(got).toHaveLength(n));
-        expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+        expect(await streamFromOneProducer('topic', {})).toEqual(inOrder);
       });
 
       it('with confirm: false, resolves each publish once written, and delivers every message once, in order', async () => {
-        const c = await client();
-        const topic = randomName('unconfirmed');
-        const got: number[] = [];
-        await c.subscribe(topic, (m) => void got.push(Number(new TextDecoder().decode(m.bytes))));
-        const n = 500;
-        await Promise.all(Array.from({ length: n }, (_, i) => c.publish(topic, String(i), { confirm: false })));
-        await eventually(() => expect(got).toHaveLength(n));
-        await sleep(quietMs);
-        expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+        expect(await streamFromOneProducer('topic', { confirm: false })).toEqual(inOrder);
       });
 
       it('hands a manual-ack subscriber the next message only after the ack, with prefetch 1', async () => {
@@ -299,26 +304,11 @@ export function runConformance(fixture: ConformanceFixture): void {
       });
 
       it('keeps order per producer on a queue', needs('queues'), async () => {
-        const c = await client();
-        const queue = randomName('qorder');
-        const got: number[] = [];
-        await c.consume(queue, (m) => void got.push(Number(new TextDecoder().decode(m.bytes))), { prefetch: 10 });
-        const n = 500;
-        await Promise.all(Array.from({ length: n }, (_, i) => c.send(queue, String(i), { persistent: true })));
-        await eventually(() => expect(got).toHaveLength(n));
-        expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+        expect(await streamFromOneProducer('queue', { persistent: true })).toEqual(inOrder);
       });
 
       it('with confirm: false, sends to a queue every message once, in order', needs('queues'), async () => {
-        const c = await client();
-        const queue = randomName('qunconfirmed');
-        const got: number[] = [];
-        await c.consume(queue, (m) => void got.push(Number(new TextDecoder().decode(m.bytes))), { prefetch: 50 });
-        const n = 500;
-        await Promise.all(Array.from({ length: n }, (_, i) => c.send(queue, String(i), { confirm: false })));
-        await eventually(() => expect(got).toHaveLength(n));
-        await sleep(quietMs);
-        expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+        expect(await streamFromOneProducer('queue', { confirm: false }, 50)).toEqual(inOrder);
       });
 
       it('does not push the next message before the ack with prefetch 1', needs('queues'), async () => {
