@@ -53,8 +53,8 @@ export function createSocket(endpoint: Endpoint, tls: TlsOptions | undefined, se
     }
 
     /**
-     * Frames written in one tick leave in one write (../kit/tick-writer.node.ts), and a frame's bytes are
-     * written as stompjs built them: tcp-wrapper's own send copies every frame once more.
+     * Frames written in one turn of the event loop leave in one write (../kit/tick-writer.node.ts), and a
+     * frame's bytes are written as stompjs built them: tcp-wrapper's own send copies every frame once more.
      */
     override send(data: string | ArrayBuffer | Uint8Array): void {
       this.#write ??= tickWriter((this as unknown as { socket: Socket }).socket);
