@@ -105,7 +105,8 @@ export function markdown(results: ThroughputResults): string {
   lines.push('  settles every message (STOMP `client-individual` ACKs, MQTT QoS 1 subscription, AMQP accepted).');
   lines.push('- At most a fixed window of messages is in flight (sent, and not yet both confirmed and received): 500 for');
   lines.push('  256 B, 50 for 64 KiB, 8 for 1 MiB. The figure runs until the last message is received.');
-  lines.push(`- ${results.rounds} rounds per implementation after a warm-up, order alternating; the median round by msg/s is reported (each side's own median).`);
+  const counts = [...new Map(results.cells.map((cell) => [cell.bodyBytes, cell.count])).entries()].map(([bytes, count]) => `${count} at ${size(bytes)}`);
+  lines.push(`- Messages per round: ${counts.join(', ')}. ${results.rounds} rounds per implementation after a warm-up, order alternating; the median round by msg/s is reported (each side's own median).`);
   lines.push('- Latencies: publish-to-confirm (to "written" when unconfirmed) and end to end, from a timestamp in the body.');
   lines.push('- RSS: peak growth during a round, scaled to 10 000 messages in flight (coarse: publisher and subscriber share the process).');
   lines.push('');
