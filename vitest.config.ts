@@ -16,9 +16,12 @@ const OWN_BROKER_FILES = [
 /*
  * npm test (scripts/run-tests.mjs) runs three vitest processes at once: `unit`, `package` and `integration`
  * (one file at a time, on the shared brokers); `failover` (one file at a time, each on brokers of its own),
- * then `failover-independent`; `own-brokers` (one file at a time). vitest puts every project that forbids file parallelism in one
- * sequential group, even across projects, hence separate processes.
+ * then `failover-independent`; `own-brokers` (one file at a time). vitest puts every project that forbids
+ * file parallelism in one sequential group, even across projects, hence separate processes.
  */
+
+/** The failover projects: long fault scenarios on brokers of their own. */
+const FAILOVER = { testTimeout: 240_000, hookTimeout: 180_000, env: { TESTCONTAINERS_RYUK_DISABLED: 'true' } };
 
 export default defineConfig({
   test: {
@@ -79,9 +82,7 @@ export default defineConfig({
           name: 'failover',
           include: ['test/failover/activemq-pair-*.test.ts'],
           maxWorkers: 1,
-          testTimeout: 240_000,
-          hookTimeout: 180_000,
-          env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+          ...FAILOVER,
         },
       },
       {
@@ -91,9 +92,7 @@ export default defineConfig({
           name: 'failover-independent',
           include: ['test/failover/rabbitmq-independent.test.ts'],
           sequence: { groupOrder: 1 },
-          testTimeout: 240_000,
-          hookTimeout: 180_000,
-          env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+          ...FAILOVER,
         },
       },
     ],

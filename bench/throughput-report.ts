@@ -47,7 +47,8 @@ const LIBRARIES: Record<string, string> = {
   amqp: 'rhea-promise AwaitableSender (pre-settled sender unconfirmed)',
 };
 
-function size(bytes: number): string {
+/** A body size as the tables print it: 256 B, 64 KiB, 1 MiB. */
+export function size(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`;
 }
 

@@ -29,7 +29,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startBroker, type Broker, type BrokerKind, type Protocol } from '../test/support/brokers.js';
 import { openPair, type Implementation, type TransportName } from './throughput-drivers.js';
-import { writeReport, type CellResult, type ImplementationResult, type ThroughputResults } from './throughput-report.js';
+import { size, writeReport, type CellResult, type ImplementationResult, type ThroughputResults } from './throughput-report.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -213,9 +213,6 @@ function median(results: RoundResult[] | undefined): RoundResult | undefined {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-function describe(bytes: number): string {
-  return bytes >= MiB ? `${bytes / MiB} MiB` : bytes >= KiB ? `${bytes / KiB} KiB` : `${bytes} B`;
-}
 
 async function main(): Promise<void> {
   execFileSync('bash', ['scripts/ensure-docker.sh'], { stdio: 'inherit' });
@@ -285,10 +282,10 @@ async function main(): Promise<void> {
           results.cells.push(cell);
           const pair = (f: (r: RoundResult) => string) => `${raw ? f(raw) : '–'} · ${sdk ? f(sdk) : '–'}`;
           console.log(
-            `| ${transport}-${kind} | ${describe(bodyBytes)} | ${confirm} | ${raw?.msgPerSec ?? '–'} | ${sdk?.msgPerSec ?? '–'} | ${cell.ratio ?? '–'} | ` +
+            `| ${transport}-${kind} | ${size(bodyBytes)} | ${confirm} | ${raw?.msgPerSec ?? '–'} | ${sdk?.msgPerSec ?? '–'} | ${cell.ratio ?? '–'} | ` +
               `${pair((r) => `${r.publishP50Ms}/${r.publishP99Ms}`)} | ${pair((r) => `${r.endToEndP50Ms}/${r.endToEndP99Ms}`)} | ${pair((r) => String(r.rssPer10kInFlightMiB))} |`,
           );
-          for (const error of errors) console.error(`  ${transport}-${kind} ${describe(bodyBytes)} confirm=${confirm}: ${error}`);
+          for (const error of errors) console.error(`  ${transport}-${kind} ${size(bodyBytes)} confirm=${confirm}: ${error}`);
           mkdirSync('bench/results', { recursive: true });
           writeFileSync('bench/results/throughput.json', JSON.stringify(results, null, 2) + '\n');
         }

@@ -2,12 +2,12 @@
  * The transport kit (src/transports/kit): the plumbing every transport shares. Each transport's own tests
  * cover it on real brokers; here are the edges: URLs, TLS defaults, the scheme check and the watchdog's bounds.
  */
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEndpoint } from '../../src/core/endpoints.js';
 import { UnsupportedError } from '../../src/core/errors.js';
 import type { TransportConnection } from '../../src/core/transport.js';
 import { defineTransport } from '../../src/transports/kit/define-transport.js';
-import { Writable } from 'node:stream';
 import { tickWriter } from '../../src/transports/kit/tick-writer.node.js';
 import { nodeTlsOptions } from '../../src/transports/kit/tls.node.js';
 import { startSilenceWatchdog } from '../../src/transports/kit/watchdog.js';
@@ -32,9 +32,11 @@ describe('nodeTlsOptions', () => {
 });
 
 describe('tickWriter', () => {
-  it('hands what one turn of the event loop writes over in one writev, in order, and the next turn on its own', async () => {
+  /** A stream that records each batch it is handed (a writev, or a lone write). */
+  function recorder(highWaterMark?: number) {
     const batches: string[][] = [];
     const sink = new Writable({
+      ...(highWaterMark !== undefined && { highWaterMark }),
       writev(chunks, callback) {
         batches.push(chunks.map(({ chunk }) => String(chunk)));
         callback();
@@ -44,6 +46,11 @@ describe('tickWriter', () => {
         callback();
       },
     });
+    return { sink, batches };
+  }
+
+  it('hands what one turn of the event loop writes over in one writev, in order, and the next turn on its own', async () => {
+    const { sink, batches } = recorder();
     const write = tickWriter(sink);
     write('a');
     process.nextTick(() => write('b'));
@@ -55,18 +62,9 @@ describe('tickWriter', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(batches).toEqual([['a', 'b', 'c'], ['d']]);
   });
-});
 
-describe('tickWriter, once the buffer is full', () => {
-  it('lets the corked bytes go at once and says so, so that the writer waits for a drain that comes', async () => {
-    const batches: string[][] = [];
-    const sink = new Writable({
-      highWaterMark: 8,
-      writev(chunks, callback) {
-        batches.push(chunks.map(({ chunk }) => String(chunk)));
-        callback();
-      },
-    });
+  it('once the buffer is full, lets the corked bytes go at once and says so, so that the writer waits for a drain that comes', async () => {
+    const { sink, batches } = recorder(8);
     const write = tickWriter(sink);
     expect(write('abc')).toBe(true);
     expect(write('defghi')).toBe(false);

@@ -43,7 +43,7 @@ export function createSocket(endpoint: Endpoint, tls: TlsOptions | undefined, se
   // tcp-wrapper opens its socket in its constructor through getSocket(), before a subclass's fields exist,
   // so the TLS options reach it through this closure.
   class NodeSocket extends TCPWrapper {
-    #write: ((bytes: Uint8Array | string) => void) | undefined;
+    #write: ReturnType<typeof tickWriter> | undefined;
 
     protected override getSocket(p: number, h: string) {
       const socket = secure ? tlsConnect({ ...secure, port: p, host: h }) : netConnect(p, h);
