@@ -16,6 +16,8 @@ export interface ImplementationResult {
   endToEndP99Ms: number;
   /** Peak RSS growth during the round, scaled to 10 000 messages in flight. */
   rssPer10kInFlightMiB: number;
+  /** The whole client process's CPU time (user + system) in the measured part of the round, per message. */
+  cpuMicrosPerMessage?: number;
 }
 
 export interface CellResult {
@@ -110,16 +112,19 @@ export function markdown(results: ThroughputResults): string {
   lines.push(`- Messages per round: ${counts.join(', ')}. ${results.rounds} rounds per implementation after a warm-up, order alternating; the median round by msg/s is reported (each side's own median).`);
   lines.push('- Latencies: publish-to-confirm (to "written" when unconfirmed) and end to end, from a timestamp in the body.');
   lines.push('- RSS: peak growth during a round, scaled to 10 000 messages in flight (coarse: publisher and subscriber share the process).');
+  lines.push('- CPU: the client process\'s user + system time over the measured part of the round, per message (publisher and');
+  lines.push('  subscriber together). Where the client\'s CPU is the limit, this is what sets msg/s, and it moves less than msg/s');
+  lines.push('  when the machine is shared.');
   lines.push('');
   lines.push('![SDK / raw ratio per cell](throughput.svg)');
   lines.push('');
-  lines.push('| cell | body | confirm | raw msg/s | SDK msg/s | SDK / raw | publish p50 / p99 ms (raw · SDK) | end-to-end p50 / p99 ms (raw · SDK) | RSS MiB per 10k in flight (raw · SDK) |');
-  lines.push('| --- | --- | --- | ---: | ---: | ---: | --- | --- | --- |');
+  lines.push('| cell | body | confirm | raw msg/s | SDK msg/s | SDK / raw | publish p50 / p99 ms (raw · SDK) | end-to-end p50 / p99 ms (raw · SDK) | RSS MiB per 10k in flight (raw · SDK) | CPU µs per message (raw · SDK) |');
+  lines.push('| --- | --- | --- | ---: | ---: | ---: | --- | --- | --- | --- |');
   for (const cell of results.cells) {
     const both = (f: (r: ImplementationResult) => string) => `${cell.raw ? f(cell.raw) : '–'} · ${cell.sdk ? f(cell.sdk) : '–'}`;
     lines.push(
       `| ${cell.transport}-${cell.broker} | ${size(cell.bodyBytes)} | ${cell.confirm ? 'yes' : 'no'} | ${cell.raw?.msgPerSec ?? '–'} | ${cell.sdk?.msgPerSec ?? '–'} | ${cell.ratio?.toFixed(2) ?? '–'} | ` +
-        `${both((r) => `${r.publishP50Ms} / ${r.publishP99Ms}`)} | ${both((r) => `${r.endToEndP50Ms} / ${r.endToEndP99Ms}`)} | ${both((r) => String(r.rssPer10kInFlightMiB))} |`,
+        `${both((r) => `${r.publishP50Ms} / ${r.publishP99Ms}`)} | ${both((r) => `${r.endToEndP50Ms} / ${r.endToEndP99Ms}`)} | ${both((r) => String(r.rssPer10kInFlightMiB))} | ${both((r) => String(r.cpuMicrosPerMessage ?? '–'))} |`,
     );
   }
   const failed = results.cells.filter((cell) => cell.errors?.length);

@@ -10,14 +10,15 @@
  *
  * Reported per cell and implementation (the median round by msg/s):
  *   msg/s; publish-to-confirm latency p50/p99 (to "written" with confirm: false); end-to-end latency p50/p99;
- *   RSS growth per 10 000 messages in flight (peak RSS growth in the round / WINDOW × 10 000).
+ *   RSS growth per 10 000 messages in flight (peak RSS growth in the round / WINDOW × 10 000); the client
+ *   process's CPU time per message (user + system, publisher and subscriber together).
  *
  * Knobs (environment):
  *   CELLS=stomp-rabbitmq,mqtt    only cells whose "transport-broker" name starts with one of these
  *   BODIES=256,64k,1m            body sizes       CONFIRM=both|true|false
  *   COUNT=2000                   messages per round (default: 30 000 / 3 000 / 200 by body size)
  *   ROUNDS=5                     rounds per implementation (default 5)
- *   VERBOSE=1                    every round's msg/s on stderr
+ *   VERBOSE=1                    every round's msg/s and CPU per message on stderr
  *   IMPLS=raw,sdk                which implementations to run (e.g. IMPLS=sdk for profiling)
  *   RAW_LIKE_SDK=true            the raw publishers also send a message id, as the SDK does (see the drivers)
  *
@@ -131,12 +132,17 @@ async function round(
       const seq = view.getUint32(8);
       if (seq >= warmup) endToEnd[seq - warmup] = now - view.getFloat64(0);
       received++;
-      if (received === total) finishedAt = now;
+      if (received === total) {
+        finishedAt = now;
+        cpuUsed = process.cpuUsage(cpuFrom);
+      }
       release(seq, 2);
     },
   });
 
   let measuredFrom = 0;
+  let cpuFrom: NodeJS.CpuUsage | undefined;
+  let cpuUsed: NodeJS.CpuUsage | undefined;
   let rssBase = 0;
   let rssPeak = 0;
   const sampler = setInterval(() => {
@@ -155,6 +161,7 @@ async function round(
           (globalThis as { gc?: () => void }).gc?.();
           rssBase = rssPeak = process.memoryUsage.rss();
           measuredFrom = performance.now();
+          cpuFrom = process.cpuUsage();
           sent++;
         }
         const body = free.pop() ?? new Uint8Array(bodyBytes).fill(0xa5);
@@ -198,6 +205,7 @@ async function round(
     endToEndP50Ms: round2(quantile(endToEnd, 0.5)),
     endToEndP99Ms: round2(quantile(endToEnd, 0.99)),
     rssPer10kInFlightMiB: round2((((rssPeak - rssBase) / window) * 10_000) / MiB),
+    cpuMicrosPerMessage: cpuUsed ? round2((cpuUsed.user + cpuUsed.system) / count) : Number.NaN,
   };
 }
 
@@ -239,8 +247,8 @@ async function main(): Promise<void> {
     const started = await Promise.allSettled(kinds.map(async (kind) => brokers.set(kind, await startBroker(kind))));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    console.log('| cell | body | confirm | raw msg/s | sdk msg/s | ratio | publish p50/p99 ms (raw · sdk) | e2e p50/p99 ms (raw · sdk) | RSS MiB/10k (raw · sdk) |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| cell | body | confirm | raw msg/s | sdk msg/s | ratio | publish p50/p99 ms (raw · sdk) | e2e p50/p99 ms (raw · sdk) | RSS MiB/10k (raw · sdk) | CPU µs/msg (raw · sdk) |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const { transport, broker: kind } of pairs) {
       const broker = brokers.get(kind)!;
       if (!broker.endpoints[transport as Protocol]) {
@@ -258,7 +266,7 @@ async function main(): Promise<void> {
             for (const implementation of order) {
               try {
                 const result = await round(implementation, transport, broker, bodyBytes, confirm, count, shape.window);
-                if (VERBOSE) console.error(`  round ${r + 1} ${implementation}: ${result.msgPerSec} msg/s`);
+                if (VERBOSE) console.error(`  round ${r + 1} ${implementation}: ${result.msgPerSec} msg/s, ${result.cpuMicrosPerMessage} µs CPU/msg`);
                 rounds.get(implementation)!.push(result);
               } catch (error) {
                 errors.push(`${implementation}: ${(error as Error).message}`);
@@ -283,7 +291,7 @@ async function main(): Promise<void> {
           const pair = (f: (r: RoundResult) => string) => `${raw ? f(raw) : '–'} · ${sdk ? f(sdk) : '–'}`;
           console.log(
             `| ${transport}-${kind} | ${size(bodyBytes)} | ${confirm} | ${raw?.msgPerSec ?? '–'} | ${sdk?.msgPerSec ?? '–'} | ${cell.ratio ?? '–'} | ` +
-              `${pair((r) => `${r.publishP50Ms}/${r.publishP99Ms}`)} | ${pair((r) => `${r.endToEndP50Ms}/${r.endToEndP99Ms}`)} | ${pair((r) => String(r.rssPer10kInFlightMiB))} |`,
+              `${pair((r) => `${r.publishP50Ms}/${r.publishP99Ms}`)} | ${pair((r) => `${r.endToEndP50Ms}/${r.endToEndP99Ms}`)} | ${pair((r) => String(r.rssPer10kInFlightMiB))} | ${pair((r) => String(r.cpuMicrosPerMessage))} |`,
           );
           for (const error of errors) console.error(`  ${transport}-${kind} ${size(bodyBytes)} confirm=${confirm}: ${error}`);
           mkdirSync('bench/results', { recursive: true });

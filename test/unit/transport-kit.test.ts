@@ -2,13 +2,13 @@
  * The transport kit (src/transports/kit): the plumbing every transport shares. Each transport's own tests
  * cover it on real brokers; here are the edges: URLs, TLS defaults, the scheme check and the watchdog's bounds.
  */
-import { Writable } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEndpoint } from '../../src/core/endpoints.js';
 import { UnsupportedError } from '../../src/core/errors.js';
 import type { TransportConnection } from '../../src/core/transport.js';
 import { defineTransport } from '../../src/transports/kit/define-transport.js';
-import { tickWriter } from '../../src/transports/kit/tick-writer.node.js';
+import { READ_BOUND, tickWriter } from '../../src/transports/kit/tick-writer.node.js';
 import { nodeTlsOptions } from '../../src/transports/kit/tls.node.js';
 import { startSilenceWatchdog } from '../../src/transports/kit/watchdog.js';
 import { webSocketUrl } from '../../src/transports/kit/web-socket-url.js';
@@ -32,11 +32,12 @@ describe('nodeTlsOptions', () => {
 });
 
 describe('tickWriter', () => {
-  /** A stream that records each batch it is handed (a writev, or a lone write). */
+  /** A socket that records each batch it is handed (a writev, or a lone write); emit 'data' to have it read. */
   function recorder(highWaterMark?: number) {
     const batches: string[][] = [];
-    const sink = new Writable({
-      ...(highWaterMark !== undefined && { highWaterMark }),
+    const sink = new Duplex({
+      ...(highWaterMark !== undefined && { writableHighWaterMark: highWaterMark }),
+      read() {},
       writev(chunks, callback) {
         batches.push(chunks.map(({ chunk }) => String(chunk)));
         callback();
@@ -73,6 +74,23 @@ describe('tickWriter', () => {
     expect(write('j')).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
     expect(batches).toEqual([['abc', 'defghi'], ['j']]);
+  });
+
+  it('lets a held write go once the socket has read READ_BOUND bytes since it was held, so that an ack never waits behind a long read', async () => {
+    const { sink, batches } = recorder();
+    const write = tickWriter(sink);
+    write('ack 1');
+    sink.emit('data', Buffer.alloc(READ_BOUND - 1));
+    expect(batches).toEqual([]);
+    sink.emit('data', Buffer.alloc(1));
+    expect(batches).toEqual([['ack 1']]);
+    // The count starts again with the next held write.
+    write('ack 2');
+    sink.emit('data', Buffer.alloc(READ_BOUND - 1));
+    write('ack 3');
+    expect(batches).toEqual([['ack 1']]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([['ack 1'], ['ack 2', 'ack 3']]);
   });
 });
 

@@ -18,6 +18,7 @@ import type { TlsOptions } from '../../core/types.js';
 import type { InboundGuard } from './inbound-guard.js';
 import type { MqttSettings } from './options.js';
 import { nodeTlsOptions } from '../kit/tls.node.js';
+import { tickWriter } from '../kit/tick-writer.node.js';
 import { isWebSocket, webSocketUrl } from '../kit/web-socket-url.js';
 import { defaultPort, MQTT_WS_SUBPROTOCOL } from './urls.js';
 
@@ -82,9 +83,10 @@ class GuardedStream extends Duplex {
   }
 
   /**
-   * mqtt-packet corks around each packet: everything written in one tick arrives here as one batch, and
-   * leaves in one write, at once. (The AMQP and STOMP sockets also gather the writes of a whole turn of the
-   * event loop, kit/tick-writer.node.ts; here that cost more than it gave: see docs/protocols.md, Writes.)
+   * mqtt-packet corks around each packet: everything written in one tick arrives here as one batch. It is
+   * copied into one buffer: mqtt-packet hands over the caller's body as it is, and a publish with
+   * confirm: false resolves once this write is done, after which the caller may reuse that buffer while
+   * the bytes may still wait in the socket (corked until the end of the turn, see kit/tick-writer.node.ts).
    */
   override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (error?: Error | null) => void): void {
     const bytes = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
@@ -129,7 +131,7 @@ function openTcp(endpoint: Endpoint, tls: TlsOptions | undefined, events: RawEve
   socket.on('error', (error) => events.error(error));
   socket.on('close', () => events.close());
   return {
-    write: (chunk) => socket.write(chunk),
+    write: tickWriter(socket),
     onDrain: (callback) => void socket.once('drain', callback),
     pause: () => void socket.pause(),
     resume: () => void socket.resume(),
