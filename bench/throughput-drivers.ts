@@ -10,8 +10,9 @@
  *   receiver accepts every message (rhea's autoaccept).
  *
  * RAW_LIKE_SDK=true: the raw publishers also put on the wire what the SDK adds to every message, a
- * message id (STOMP: the `umq-message-id` header; AMQP: `message-id` and `to`), so that a gap left over is
- * the SDK's own cost and not the broker's work on those fields. MQTT 3.1.1 without the envelope adds none.
+ * message id (STOMP: the `umq-message-id` header; AMQP: `message-id` and `to`, and a header section with
+ * `durable` false, which RabbitMQ 4 would otherwise take for true), so that a gap left over is the SDK's
+ * own cost and not the broker's work on those fields. MQTT 3.1.1 without the envelope adds none.
  */
 import { Client as StompClient, type IMessage } from '@stomp/stompjs';
 import { TCPWrapper } from '@stomp/tcp-wrapper';
@@ -205,7 +206,7 @@ async function rawAmqpPair(options: PairOptions): Promise<Pair> {
   });
   const data = (payload: Uint8Array) =>
     RAW_LIKE_SDK
-      ? { body: rheaMessage.data_section(payload as Buffer), to: address, message_id: rawMessageId() }
+      ? { body: rheaMessage.data_section(payload as Buffer), to: address, message_id: rawMessageId(), durable: false }
       : { body: rheaMessage.data_section(payload as Buffer) };
   if (confirm) {
     const sender = await publisher.createAwaitableSender({ target: { address } });

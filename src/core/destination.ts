@@ -43,9 +43,14 @@ function check(name: unknown, allowWildcards: boolean): asserts name is string {
   }
 }
 
+/** The last name validateName passed: a publisher mostly sends to a few names, over and over. */
+let lastValidName: string | undefined;
+
 /** Validates a name to publish or send to (no wildcards). */
 export function validateName(name: unknown): string {
+  if (name === lastValidName) return name as string;
   check(name, false);
+  lastValidName = name;
   return name;
 }
 

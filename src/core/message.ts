@@ -2,7 +2,7 @@
  * The public `Message`: a thin view over a transport's `Delivery`. It copies nothing, decodes the body
  * only when read, and binds ack/nack to the connection the delivery arrived on.
  */
-import type { Delivery, TransportConnection } from './transport.js';
+import { SETTLED, type Delivery, type TransportConnection } from './transport.js';
 import type { Codec, Headers, Message, NackOptions } from './types.js';
 import { fromUtf8, parseJson } from './codec.js';
 import { UnsupportedError } from './errors.js';
@@ -79,15 +79,15 @@ export class ReceivedMessage<T = unknown> implements Message<T> {
   get settled(): boolean { return this.#settled; }
 
   ack(): Promise<void> {
-    if (this.#settled) return Promise.resolve();
+    if (this.#settled) return SETTLED;
     this.#settled = true;
     this.#listener?.settled();
-    if (!this.#epoch.alive) return Promise.resolve();
+    if (!this.#epoch.alive) return SETTLED;
     return this.#epoch.connection.ack(this.#delivery);
   }
 
   nack(options?: NackOptions): Promise<void> {
-    if (this.#settled) return Promise.resolve();
+    if (this.#settled) return SETTLED;
     const epoch = this.#epoch;
     if (!epoch.connection.capabilities.nack) {
       return Promise.reject(
@@ -96,7 +96,7 @@ export class ReceivedMessage<T = unknown> implements Message<T> {
     }
     this.#settled = true;
     this.#listener?.settled();
-    if (!epoch.alive) return Promise.resolve();
+    if (!epoch.alive) return SETTLED;
     return epoch.connection.nack(this.#delivery, options?.requeue ?? true);
   }
 

@@ -6,7 +6,7 @@
 import type { BodyDecoding, ConnectionEpoch, SettleListener } from './message.js';
 import { ReceivedMessage } from './message.js';
 import type { MessageQueue } from './message-stream.js';
-import type { Delivery, DestinationKind, SubscriptionRequest, TransportSubscription } from './transport.js';
+import { SETTLED, type Delivery, type DestinationKind, type SubscriptionRequest, type TransportSubscription } from './transport.js';
 import type { AckMode, Codec, MessageHandler } from './types.js';
 import type { UnifiedMqError } from './errors.js';
 import { UnifiedMqError as BaseError } from './errors.js';
@@ -122,7 +122,7 @@ export class SubscriptionEntry implements SettleListener {
     }
     if (this.options.ack === 'auto' && !message.settled) {
       const settle = failed ? message.nack({ requeue: true }) : message.ack();
-      settle.catch((e: unknown) => this.#onError(wrapHandlerError(e, this.options.destination)));
+      if (settle !== SETTLED) settle.catch((e: unknown) => this.#onError(wrapHandlerError(e, this.options.destination)));
       // A transport without nack leaves the message unsettled (the broker redelivers it after the
       // session resumes); the handler is done with it, so it no longer counts against prefetch.
       if (!message.settled) this.settled();

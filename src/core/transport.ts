@@ -168,6 +168,12 @@ export interface TransportSubscription {
 }
 
 /** One open connection of a transport to one endpoint. The client never uses it after it was lost. */
+/**
+ * What `ack` and `nack` return when they are done at once (the common case): one promise settled for
+ * good, shared, so that a delivery costs no promise of its own, and the core attaches no handler to it.
+ */
+export const SETTLED: Promise<void> = Promise.resolve();
+
 export interface TransportConnection {
   /** The endpoint this connection is open to. */
   readonly endpoint: Endpoint;
@@ -182,7 +188,7 @@ export interface TransportConnection {
   publish(message: OutgoingMessage, confirm: boolean): Promise<void>;
   /** Establishes a subscription or consumer and calls `deliver` for each message; resolves once the broker confirmed it. */
   subscribe(request: SubscriptionRequest, deliver: (delivery: Delivery) => void): Promise<TransportSubscription>;
-  /** Acknowledges one delivery received on this connection. */
+  /** Acknowledges one delivery received on this connection (`SETTLED` when done at once). */
   ack(delivery: Delivery): Promise<void>;
   /** Gives one delivery back to the broker (`requeue`), or rejects it. */
   nack(delivery: Delivery, requeue: boolean): Promise<void>;

@@ -17,14 +17,15 @@ import {
   type Session,
 } from 'rhea-promise';
 import { ConnectionError, UnsupportedError, type UnifiedMqError } from '../../core/errors.js';
-import type {
-  Delivery,
-  Endpoint,
-  OpenOptions,
-  OutgoingMessage,
-  SubscriptionRequest,
-  TransportConnection,
-  TransportSubscription,
+import {
+  SETTLED,
+  type Delivery,
+  type Endpoint,
+  type OpenOptions,
+  type OutgoingMessage,
+  type SubscriptionRequest,
+  type TransportConnection,
+  type TransportSubscription,
 } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
 import { capabilitiesOf, fallbackReplySource, offersDynamicNodes, replyTarget, source, target, type AmqpDialect, type Terminus } from './dialect.js';
@@ -265,12 +266,12 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
 
   ack(delivery: Delivery): Promise<void> {
     this.#settle(delivery, 'accept');
-    return Promise.resolve();
+    return SETTLED;
   }
 
   nack(delivery: Delivery, requeue: boolean): Promise<void> {
     this.#settle(delivery, requeue ? 'release' : 'reject');
-    return Promise.resolve();
+    return SETTLED;
   }
 
   #settle(delivery: Delivery, outcome: Outcome): void {

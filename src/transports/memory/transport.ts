@@ -4,15 +4,16 @@
  * socket).
  */
 import { ConnectionError, PayloadTooLargeError, UnifiedMqError } from '../../core/errors.js';
-import type {
-  Delivery,
-  Endpoint,
-  OpenOptions,
-  OutgoingMessage,
-  SubscriptionRequest,
-  Transport,
-  TransportConnection,
-  TransportSubscription,
+import {
+  SETTLED,
+  type Delivery,
+  type Endpoint,
+  type OpenOptions,
+  type OutgoingMessage,
+  type SubscriptionRequest,
+  type Transport,
+  type TransportConnection,
+  type TransportSubscription,
 } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
 import { startSilenceWatchdog, type SilenceWatchdog } from '../kit/watchdog.js';
@@ -95,12 +96,12 @@ class MemoryConnection implements TransportConnection, MemoryPeer {
 
   ack(delivery: Delivery): Promise<void> {
     this.#session!.settle(delivery.tag, 'ack');
-    return Promise.resolve();
+    return SETTLED;
   }
 
   nack(delivery: Delivery, requeue: boolean): Promise<void> {
     this.#session!.settle(delivery.tag, requeue ? 'requeue' : 'reject');
-    return Promise.resolve();
+    return SETTLED;
   }
 
   /** A temporary queue of this connection's own (see BrokerSession.openReply). */

@@ -9,7 +9,7 @@
 import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { matcher, hasWildcards } from '../../core/destination.js';
 import { ConnectionError, PayloadTooLargeError, UnifiedMqError, UnsupportedError } from '../../core/errors.js';
-import type { Delivery, Endpoint, OpenOptions, OutgoingMessage, SubscriptionRequest, TransportConnection, TransportSubscription } from '../../core/transport.js';
+import { SETTLED, type Delivery, type Endpoint, type OpenOptions, type OutgoingMessage, type SubscriptionRequest, type TransportConnection, type TransportSubscription } from '../../core/transport.js';
 import type { Capabilities } from '../../core/types.js';
 import type { InboundGuard } from './inbound-guard.js';
 import { toDelivery } from './inbound.js';
@@ -20,7 +20,7 @@ import type { MqttSettings } from './options.js';
 import { publishOverheadBound, toPublish, type PropertyMode, type Publish } from './outbound.js';
 import { PubackGate } from './puback-gate.js';
 import { SubscriptionTable, type FilterEntry, type Route } from './subscription-table.js';
-import { sharedFilter, toFilter } from './topics.js';
+import { fromTopic, sharedFilter, toFilter } from './topics.js';
 import { silenceError, translate, translatePublishError, translateSubscribeError } from './translate.js';
 
 type State = 'open' | 'lost' | 'closing' | 'closed';
@@ -216,7 +216,7 @@ export class MqttConnection implements TransportConnection {
   /** Every PUBLISH from the broker ('message' fires before mqtt.js builds the PUBACK, which the gate holds). */
   #receive(topic: string, packet: IPublishPacket): void {
     const isQueue = this.capabilities.queues && topic.startsWith(this.#queueTopicPrefix);
-    const destination = (isQueue ? topic.slice(this.#queueTopicPrefix.length) : topic).replaceAll('/', '.');
+    const destination = fromTopic(isQueue ? topic.slice(this.#queueTopicPrefix.length) : topic);
     const inbound: Inbound = { owner: this, packetId: packet.qos > 0 ? (packet.messageId ?? -1) : -1, pending: 0 };
     let delivery: Delivery | undefined;
     const identifiers = this.#identifiers ? packet.properties?.subscriptionIdentifier : undefined;
@@ -278,7 +278,7 @@ export class MqttConnection implements TransportConnection {
     // The core guards this too: a PUBACK carries a packet id that means something only on its own connection.
     if (inbound.owner !== this) return Promise.reject(new ConnectionError(`${this.endpoint.display}: this message arrived on another connection; it will be redelivered`));
     if (--inbound.pending === 0 && inbound.packetId >= 0 && this.#state === 'open') this.#gate.release(inbound.packetId);
-    return Promise.resolve();
+    return SETTLED;
   }
 
   nack(): Promise<void> {

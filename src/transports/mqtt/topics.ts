@@ -13,8 +13,23 @@ import { mapDestination } from '../../core/destination.js';
 // is legal MQTT but not a unified name (it could not be told apart from a separator on the way back).
 const NOT_A_TOPIC_NAME = /^$|[*#+\u0000]|^\.|\.\.|\.$/;
 
+/**
+ * The last name each way and what it maps to. A publisher mostly sends to a few names, and a subscriber
+ * mostly receives from a few topics: the memo spares the checks and a new string per message.
+ */
+const toTopicMemo = { name: '', topic: '' };
+const fromTopicMemo = { topic: '', name: '' };
+
 /** The topic to publish to. Throws InvalidDestinationError for what MQTT cannot carry as a topic name. */
 export function toTopic(name: string): string {
+  if (name === toTopicMemo.name && name !== '') return toTopicMemo.topic;
+  const topic = checkedTopic(name);
+  toTopicMemo.name = name;
+  toTopicMemo.topic = topic;
+  return topic;
+}
+
+function checkedTopic(name: string): string {
   if (NOT_A_TOPIC_NAME.test(name)) {
     throw new InvalidDestinationError(name, 'an MQTT topic name cannot be empty, hold an empty segment, a NUL or a wildcard (* and # belong in subscriptions)');
   }
@@ -31,7 +46,11 @@ export function toFilter(pattern: string): string {
 }
 
 export function fromTopic(topic: string): string {
-  return topic.replaceAll('/', '.');
+  if (topic === fromTopicMemo.topic) return fromTopicMemo.name;
+  const name = topic.replaceAll('/', '.');
+  fromTopicMemo.topic = topic;
+  fromTopicMemo.name = name;
+  return name;
 }
 
 export function queueTopic(prefix: string, queue: string): string {

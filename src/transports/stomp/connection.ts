@@ -10,6 +10,7 @@ import type { Client, IFrame, StompHeaders } from '@stomp/stompjs';
 import { ConnectionError, InvalidArgumentError, UnifiedMqError } from '../../core/errors.js';
 import {
   POSSIBLE_DUPLICATE_HEADER,
+  SETTLED,
   type Delivery,
   type Endpoint,
   type OpenOptions,
@@ -243,19 +244,19 @@ export class StompConnection implements TransportConnection {
     const subscription = tag.subscription;
     // Acks after the subscription or connection ended are dropped: the broker takes those messages back
     // (ActiveMQ and RabbitMQ answer them with an ERROR: "Unexpected ACK", "Subscription not found").
-    if (this.#state !== 'open' || !subscription.unsettled.delete(tag)) return Promise.resolve();
+    if (this.#state !== 'open' || !subscription.unsettled.delete(tag)) return SETTLED;
     try {
       this.#client.ack(this.#wire(tag.ackId), this.#wire(subscription.stompId));
     } catch (error) {
       return Promise.reject(this.#writeError(error));
     }
-    return Promise.resolve();
+    return SETTLED;
   }
 
   nack(delivery: Delivery, requeue: boolean): Promise<void> {
     const tag = delivery.tag as InboundTag;
     const subscription = tag.subscription;
-    if (this.#state !== 'open' || !subscription.unsettled.has(tag)) return Promise.resolve();
+    if (this.#state !== 'open' || !subscription.unsettled.has(tag)) return SETTLED;
     if (requeue && this.dialect === 'activemq' && tag.redeliveries < this.#settings.maxRedeliveries) {
       tag.redeliveries++;
       this.#redelivery.schedule(tag.redeliveries, () => {
@@ -263,7 +264,7 @@ export class StompConnection implements TransportConnection {
           subscription.deliver({ ...delivery, redelivered: true });
         }
       });
-      return Promise.resolve();
+      return SETTLED;
     }
     subscription.unsettled.delete(tag);
     try {
@@ -272,7 +273,7 @@ export class StompConnection implements TransportConnection {
     } catch (error) {
       return Promise.reject(this.#writeError(error));
     }
-    return Promise.resolve();
+    return SETTLED;
   }
 
   async #unsubscribe(subscription: InboundSubscription): Promise<void> {
