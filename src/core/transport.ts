@@ -167,13 +167,13 @@ export interface TransportSubscription {
   unsubscribe(): Promise<void>;
 }
 
-/** One open connection of a transport to one endpoint. The client never uses it after it was lost. */
 /**
  * What `ack` and `nack` return when they are done at once (the common case): one promise settled for
  * good, shared, so that a delivery costs no promise of its own, and the core attaches no handler to it.
  */
 export const SETTLED: Promise<void> = Promise.resolve();
 
+/** One open connection of a transport to one endpoint. The client never uses it after it was lost. */
 export interface TransportConnection {
   /** The endpoint this connection is open to. */
   readonly endpoint: Endpoint;

@@ -76,21 +76,26 @@ describe('tickWriter', () => {
     expect(batches).toEqual([['abc', 'defghi'], ['j']]);
   });
 
-  it('lets a held write go once the socket has read READ_BOUND bytes since it was held, so that an ack never waits behind a long read', async () => {
-    const { sink, batches } = recorder();
-    const write = tickWriter(sink);
-    write('ack 1');
-    sink.emit('data', Buffer.alloc(READ_BOUND - 1));
-    expect(batches).toEqual([]);
-    sink.emit('data', Buffer.alloc(1));
-    expect(batches).toEqual([['ack 1']]);
+  it('lets held writes go once the process has read READ_BOUND bytes since the first was held, on any of its sockets', async () => {
+    const acks = recorder();
+    const publishes = recorder();
+    const writeAck = tickWriter(acks.sink);
+    const publish = tickWriter(publishes.sink);
+    writeAck('ack 1');
+    acks.sink.emit('data', Buffer.alloc(READ_BOUND / 2));
+    publish('publish 1');
+    acks.sink.emit('data', Buffer.alloc(READ_BOUND / 2 - 1));
+    expect([acks.batches, publishes.batches]).toEqual([[], []]);
+    // The read that reaches the bound lets both go: a consumer's read frees the publisher's window too.
+    publishes.sink.emit('data', Buffer.alloc(1));
+    expect([acks.batches, publishes.batches]).toEqual([[['ack 1']], [['publish 1']]]);
     // The count starts again with the next held write.
-    write('ack 2');
-    sink.emit('data', Buffer.alloc(READ_BOUND - 1));
-    write('ack 3');
-    expect(batches).toEqual([['ack 1']]);
+    writeAck('ack 2');
+    acks.sink.emit('data', Buffer.alloc(READ_BOUND - 1));
+    writeAck('ack 3');
+    expect(acks.batches).toEqual([['ack 1']]);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(batches).toEqual([['ack 1'], ['ack 2', 'ack 3']]);
+    expect(acks.batches).toEqual([['ack 1'], ['ack 2', 'ack 3']]);
   });
 });
 

@@ -7,47 +7,61 @@
  * this turn and their ticks), they leave in one writev. Unlike Nagle's algorithm this never waits for the
  * peer.
  *
- * The corked bytes leave at once
- * - when they fill the socket's buffer (socket.write says false): holding a large body, or a long burst, to
- *   the end of the turn would only delay the writer's 'drain';
- * - when the socket has read READ_BOUND bytes since they were corked. One turn can read megabytes (libuv
- *   reads a ready socket up to 32 times over), and an ack held behind all of them stalls a broker that lets
- *   a consumer hold only a few messages unacknowledged (Mosquitto: 20). Small messages still share one
- *   write per READ_BOUND read; large ones have theirs acked as soon as the next chunk comes in.
+ * Held writes leave at once
+ * - when they fill their socket's buffer (socket.write says false): holding a large body, or a long burst,
+ *   to the end of the turn would only delay the writer's 'drain';
+ * - when the process has read READ_BOUND bytes, on any socket that writes through here, since they were
+ *   held. One turn can read megabytes (libuv reads a ready socket up to 32 times over), and what it reads
+ *   is what the held writes answer: the acks for the messages read (Mosquitto lets a consumer hold only
+ *   20 unacknowledged), or the next publishes once a consumer has taken the last ones. Held behind the
+ *   whole read, they would leave the peer idle. Small messages still share one write per READ_BOUND read.
  */
 import type { Duplex, Writable } from 'node:stream';
 
-/** How much the socket may read while a write is held back. */
+/** How much the process may read while a write is held back. */
 export const READ_BOUND = 16 * 1024;
+
+/** Sockets holding writes, and what was read since the first of them began to hold. */
+const holding = new Set<Writable>();
+let readWhileHolding = 0;
+let scheduled = false;
+
+function release(socket: Writable): void {
+  holding.delete(socket);
+  if (socket.writableCorked > 0) socket.uncork();
+}
+
+function releaseAll(): void {
+  for (const socket of holding) release(socket);
+}
+
+function atTurnEnd(): void {
+  scheduled = false;
+  releaseAll();
+}
+
+function noteRead(chunk: { length: number }): void {
+  if (holding.size === 0) return;
+  readWhileHolding += chunk.length;
+  if (readWhileHolding >= READ_BOUND) releaseAll();
+}
 
 /** `write` for `socket`: what is written in one turn leaves together, at its end. False as socket.write. */
 export function tickWriter(socket: Writable | Duplex): (bytes: Uint8Array | string) => boolean {
-  let scheduled = false;
-  let readWhileCorked = 0;
-  const uncork = () => {
-    if (socket.writableCorked > 0) socket.uncork();
-  };
-  const atTurnEnd = () => {
-    scheduled = false;
-    uncork();
-  };
-  socket.on('data', (chunk: { length: number }) => {
-    if (socket.writableCorked === 0) return;
-    readWhileCorked += chunk.length;
-    if (readWhileCorked >= READ_BOUND) uncork();
-  });
+  socket.on('data', noteRead);
   return (bytes) => {
     if (socket.writableCorked === 0) {
       socket.cork();
-      readWhileCorked = 0;
-      // One per turn, also when the corked bytes left early and the next write corks again.
+      if (holding.size === 0) readWhileHolding = 0;
+      holding.add(socket);
+      // One per turn for all sockets, also when held writes left early and the next write holds again.
       if (!scheduled) {
         scheduled = true;
         setImmediate(atTurnEnd);
       }
     }
     const room = socket.write(bytes);
-    if (!room) uncork();
+    if (!room) release(socket);
     return room;
   };
 }

@@ -302,10 +302,21 @@ export class MqttConnection implements TransportConnection {
     this.#unconfirmed.clear();
   }
 
+  /**
+   * Forgets the publishes mqtt.js still awaits a PUBACK for (their promises were rejected already). A
+   * PUBACK mqtt.js had read but not yet handled when it closed its stores would otherwise find its
+   * publish still pending, and throw from the closed store (an uncaught TypeError in mqtt.js 5).
+   */
+  #dropOutgoing(): void {
+    const client = this.#client;
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+  }
+
   #lost(error: UnifiedMqError): void {
     if (this.#state !== 'open') return;
     this.#state = 'lost';
     this.#release(error);
+    this.#dropOutgoing();
     this.#client.end(true);
     this.#open.onLost(error);
   }
@@ -330,7 +341,7 @@ export class MqttConnection implements TransportConnection {
   async #endGracefully(): Promise<void> {
     const client = this.#client;
     // mqtt.js sends DISCONNECT only once nothing awaits an ack; the publishes were rejected already.
-    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+    this.#dropOutgoing();
     const endSession = !this.#settings.keepSessionOnClose && this.#table.size > 0;
     if (!endSession) return client.endAsync(false);
     if (this.#settings.protocolVersion === 5) return client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
