@@ -48,7 +48,7 @@ let lastValidName: string | undefined;
 
 /** Validates a name to publish or send to (no wildcards). */
 export function validateName(name: unknown): string {
-  if (name === lastValidName) return name as string;
+  if (lastValidName !== undefined && name === lastValidName) return lastValidName;
   check(name, false);
   lastValidName = name;
   return name;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidDestinationError } from '../../src/index.js';
 import { mapDestination, matcher, validateName, validatePattern } from '../../src/core/destination.js';
+import { fromTopic, toTopic } from '../../src/transports/mqtt/topics.js';
 
 describe('destinations', () => {
   it('accepts dotted names and patterns', () => {
@@ -23,6 +24,21 @@ describe('destinations', () => {
   ])('rejects the name %j', (name, reason) => {
     expect(() => validateName(name)).toThrow(InvalidDestinationError);
     expect(() => validateName(name)).toThrow(reason);
+  });
+
+  it('checks every name it has not just passed, whatever came before (it remembers only the last good one)', () => {
+    expect(() => validateName(undefined)).toThrow(/must be a string/);
+    expect(validateName('a.b')).toBe('a.b');
+    expect(validateName('a.b')).toBe('a.b');
+    expect(() => validateName('a..b')).toThrow(/segment 2 is empty/);
+    expect(() => validateName(undefined)).toThrow(/must be a string/);
+    expect(() => validateName('')).toThrow(/empty/);
+    expect(validateName('a.b')).toBe('a.b');
+    // The MQTT mapping remembers its last name the same way.
+    expect([toTopic('a.b'), toTopic('a.b'), fromTopic('a/b'), fromTopic('a/b')]).toEqual(['a/b', 'a/b', 'a.b', 'a.b']);
+    expect(() => toTopic('$SYS.x')).toThrow(InvalidDestinationError);
+    expect(() => toTopic('')).toThrow(InvalidDestinationError);
+    expect([toTopic('a.b'), fromTopic('')]).toEqual(['a/b', '']);
   });
 
   it.each([
