@@ -199,6 +199,25 @@ export function runConformance(fixture: ConformanceFixture): void {
         expect(await streamFromOneProducer('topic', { confirm: false })).toEqual(inOrder);
       });
 
+      it('with confirm: false, sends a body as it was when published, though the caller reuses it once the publish resolved', async () => {
+        const c = await client();
+        const topic = randomName('reuse');
+        const got: Uint8Array[] = [];
+        await c.subscribe(topic, (m) => void got.push(m.bytes.slice()));
+        const body = new Uint8Array(64);
+        const sent: Uint8Array[] = [];
+        for (let i = 0; i < 20; i++) {
+          body.fill(i);
+          body[63] = 0xff;
+          sent.push(body.slice());
+          await c.publish(topic, body, { confirm: false });
+        }
+        body.fill(0xee);
+        await eventually(() => expect(got).toHaveLength(sent.length));
+        await sleep(quietMs);
+        expect(got).toEqual(sent);
+      });
+
       it('hands a manual-ack subscriber the next message only after the ack, with prefetch 1', async () => {
         const c = await client();
         const topic = randomName('window');

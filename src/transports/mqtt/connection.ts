@@ -126,9 +126,12 @@ export class MqttConnection implements TransportConnection {
     if (size > this.#maxPacketBytes) {
       return Promise.reject(new PayloadTooLargeError(size, this.#maxPacketBytes, `The MQTT packet for ${message.destination} (body, topic and properties)`));
     }
+    // mqtt.js settles a QoS 0 publish as soon as mqtt-packet has the bytes, and mqtt-packet holds the
+    // body itself until the next tick: the caller may reuse it before then. Its own copy goes instead.
+    const payload = confirm || publish.payload !== message.bytes ? publish.payload : publish.payload.slice();
     return new Promise<void>((resolve, reject) => {
       this.#unconfirmed.add(reject);
-      this.#client.publish(publish.topic, publish.payload as Buffer, publish.options, (error) => {
+      this.#client.publish(publish.topic, payload as Buffer, publish.options, (error) => {
         this.#unconfirmed.delete(reject);
         if (!error) resolve();
         else if (this.#state !== 'open') reject(new ConnectionError(`${this.endpoint.display}: the connection was lost before the PUBACK`, { cause: error }));
@@ -309,7 +312,11 @@ export class MqttConnection implements TransportConnection {
    */
   #dropOutgoing(): void {
     const client = this.#client;
-    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+    const outgoing = client.outgoing as Record<string, { cmd?: string } | undefined>;
+    for (const id of Object.keys(outgoing)) {
+      // Only publishes: a SUBSCRIBE in flight keeps mqtt.js's own "connection closed" error.
+      if (outgoing[id]?.cmd === 'publish') client.removeOutgoingMessage(Number(id));
+    }
   }
 
   #lost(error: UnifiedMqError): void {

@@ -83,10 +83,9 @@ class GuardedStream extends Duplex {
   }
 
   /**
-   * mqtt-packet corks around each packet: everything written in one tick arrives here as one batch. It is
-   * copied into one buffer: mqtt-packet hands over the caller's body as it is, and a publish with
-   * confirm: false resolves once this write is done, after which the caller may reuse that buffer while
-   * the bytes may still wait in the socket (corked until the end of the turn, see kit/tick-writer.node.ts).
+   * mqtt-packet corks around each packet: everything written in one tick arrives here as one batch, and
+   * goes to the socket as one buffer (which the tick writer may hold to the end of the turn). The body of a
+   * QoS 0 publish, which resolves before then, is already the connection's own copy (connection.ts).
    */
   override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (error?: Error | null) => void): void {
     const bytes = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));

@@ -107,7 +107,8 @@ function openConnection(endpoint: Endpoint, open: OpenOptions, settings: MqttSet
 /**
  * mqtt.js logs through `debug` about ten times per message, and a `debug` logger that is off still gathers
  * its arguments on every call (a tenth of what a 256 B publish and its delivery allocate, measured with
- * the heap sampler). Unless DEBUG turned it on, mqtt.js gets a logger that does nothing.
+ * the heap sampler). Unless DEBUG turned it on when the client was created, mqtt.js gets a logger that
+ * does nothing (turning `mqttjs*` on later takes effect on the next connection).
  */
 function quietUnlessDebugging(client: MqttClient): void {
   const log = client.log as { enabled?: boolean };
