@@ -8,7 +8,7 @@
 import { ClosedError, RejectedError, TimeoutError, type UnifiedMqError } from './errors.js';
 import { OfflineBuffer, type OfflineBufferLimits } from './offline-buffer.js';
 import type { ConnectionEpoch } from './message.js';
-import type { OutgoingMessage } from './transport.js';
+import { SETTLED, type OutgoingMessage } from './transport.js';
 
 export class PendingPublish {
   message: OutgoingMessage;
@@ -87,14 +87,17 @@ export class Publisher {
       pending.timer = undefined;
     }
     this.#inFlight.add(pending);
-    epoch.connection.publish(pending.message, pending.confirm).then(
-      () => {
-        this.#inFlight.delete(pending);
-        pending.resolve();
-        this.#notifyIfDrained();
-      },
-      (error: UnifiedMqError) => this.#onWriteFailed(pending, epoch, error),
-    );
+    const written = epoch.connection.publish(pending.message, pending.confirm);
+    // Written at once without confirmation (the common case of confirm: false): done now, without a
+    // handler, its promise or a turn of the microtask queue per message.
+    if (written === SETTLED) this.#done(pending);
+    else written.then(() => this.#done(pending), (error: UnifiedMqError) => this.#onWriteFailed(pending, epoch, error));
+  }
+
+  #done(pending: PendingPublish): void {
+    this.#inFlight.delete(pending);
+    pending.resolve();
+    this.#notifyIfDrained();
   }
 
   #onWriteFailed(pending: PendingPublish, epoch: ConnectionEpoch, error: UnifiedMqError): void {

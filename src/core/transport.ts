@@ -168,8 +168,9 @@ export interface TransportSubscription {
 }
 
 /**
- * What `ack` and `nack` return when they are done at once (the common case): one promise settled for
- * good, shared, so that a delivery costs no promise of its own, and the core attaches no handler to it.
+ * What `ack`, `nack` and an unconfirmed `publish` return when they are done at once (the common case):
+ * one promise settled for good, shared, so that a message costs no promise of its own, and the core
+ * attaches no handler to it.
  */
 export const SETTLED: Promise<void> = Promise.resolve();
 
@@ -181,7 +182,7 @@ export interface TransportConnection {
   readonly capabilities: Capabilities;
   /**
    * Writes one message. With `confirm`, resolves when the broker confirmed it (PUBACK, RECEIPT,
-   * `accepted`); without, when it is written. Rejects with a retryable error when the connection is
+   * `accepted`); without, when it is written (`SETTLED` when that was at once). Rejects with a retryable error when the connection is
    * lost first, and with a non-retryable one when the broker refused the message.
    * Must not await anything before writing: the core pipelines many publishes.
    */

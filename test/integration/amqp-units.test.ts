@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionError, InvalidDestinationError, RejectedError } from '../../src/core/errors.js';
+import { SETTLED } from '../../src/core/transport.js';
 import { destinationOf, detectDialect, source, target } from '../../src/transports/amqp/dialect.js';
 import { FrameScanner } from '../../src/transports/amqp/frame-scanner.js';
 import { bodyBytes } from '../../src/transports/amqp/inbound.js';
@@ -200,10 +201,11 @@ describe('send outcomes', () => {
     const link = Object.assign(new EventEmitter(), {
       credit: 0,
       written: [] as Array<{ body: string; delivery: object }>,
+      sendSettleMode: 2,
       sendable() { return this.credit > 0; },
       send(message: { body: string }) {
         this.credit--;
-        const delivery = { remote_state: undefined as unknown };
+        const delivery = { remote_state: undefined as unknown, settled: false };
         this.written.push({ body: message.body, delivery });
         return delivery;
       },
@@ -224,16 +226,17 @@ describe('send outcomes', () => {
     };
   }
 
-  function settleable() {
+  /** Records the outcome of one send's promise. */
+  function settleable(sent: Promise<void>) {
     const outcome: { value?: unknown } = {};
-    return { outcome, pending: { resolve: () => void (outcome.value = 'accepted'), reject: (e: unknown) => void (outcome.value = e) } };
+    sent.then(() => void (outcome.value = 'accepted'), (e: unknown) => void (outcome.value = e));
+    return outcome;
   }
 
   it('queues sends behind the attach and the credit, writes them in order, and settles each by its own outcome', async () => {
     const { link, session, attach } = fakeSession();
     const sender = new AddressSender(owner([]), session, 'queue', 'q', { address: '/queue/q' });
-    const sends = ['a', 'b', 'c', 'd'].map((body) => ({ body, ...settleable() }));
-    for (const s of sends) sender.send({ body: s.body } as never, s.pending, true);
+    const sends = ['a', 'b', 'c', 'd'].map((body) => ({ outcome: settleable(sender.send({ body } as never, true)) }));
     expect(link.written).toEqual([]);
     link.credit = 3;
     attach();
@@ -248,18 +251,39 @@ describe('send outcomes', () => {
     link.emit('accepted', { delivery: a });
     link.emit('rejected', { delivery: b });
     link.emit('released', { delivery: c });
+    await Promise.resolve();
     expect(sends[0]!.outcome.value).toBe('accepted');
     expect(sends[1]!.outcome.value).toBeInstanceOf(RejectedError);
     expect(sends[2]!.outcome.value).toMatchObject({ code: 'REJECTED', retryable: true });
     expect(sends[3]!.outcome.value).toBeUndefined();
   });
 
+  it('writes an unconfirmed send pre-settled, resolved at once (SETTLED) when the link has credit, and in order after those waiting', async () => {
+    const { link, session, attach } = fakeSession();
+    const sender = new AddressSender(owner([]), session, 'topic', 't', { address: '/topic/t' });
+    const early = settleable(sender.send({ body: 'a' } as never, false));
+    link.credit = 2;
+    attach();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(early.value).toBe('accepted');
+    const now = sender.send({ body: 'b' } as never, false);
+    expect(now).toBe(SETTLED);
+    const later = settleable(sender.send({ body: 'c' } as never, false));
+    await Promise.resolve();
+    expect(later.value).toBeUndefined();
+    link.credit = 1;
+    link.emit('sendable');
+    await Promise.resolve();
+    expect(later.value).toBe('accepted');
+    expect(link.written.map((w) => [w.body, (w.delivery as { settled: boolean }).settled])).toEqual([['a', true], ['b', true], ['c', true]]);
+  });
+
   it('fails what waits with the attach error, and forgets the link', async () => {
     const forgotten: unknown[] = [];
     const { session, fail } = fakeSession();
     const sender = new AddressSender(owner(forgotten), session, 'queue', 'q', { address: '/queue/q' });
-    const s = settleable();
-    sender.send({ body: 'x' } as never, s.pending, true);
+    const s = { outcome: settleable(sender.send({ body: 'x' } as never, true)) };
     fail({ condition: 'amqp:not-found', description: 'no such queue' });
     await Promise.resolve();
     await Promise.resolve();

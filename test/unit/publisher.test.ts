@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionError, RejectedError } from '../../src/core/errors.js';
 import type { ConnectionEpoch } from '../../src/core/message.js';
 import { POISON_LOSSES, Publisher } from '../../src/core/publisher.js';
-import type { OutgoingMessage, TransportConnection } from '../../src/core/transport.js';
+import { SETTLED, type OutgoingMessage, type TransportConnection } from '../../src/core/transport.js';
 
 afterEach(() => void vi.useRealTimers());
 
@@ -29,6 +29,32 @@ describe('Publisher', () => {
     expect(writes).toHaveLength(7);
     const pauses = writes.slice(1).map((t, i) => t - writes[i]!);
     expect(pauses).toEqual([5, 10, 20, 40, 80, 160]);
+  });
+});
+
+describe('Publisher, a message written at once without confirmation (SETTLED)', () => {
+  it('settles it in the same turn, in order with the others, and is drained with nothing in flight', async () => {
+    const order: string[] = [];
+    let confirm!: () => void;
+    const connection = {
+      publish: (m: OutgoingMessage, confirmed: boolean) => {
+        order.push(`write ${new TextDecoder().decode(m.bytes)}`);
+        return confirmed ? new Promise<void>((resolve) => (confirm = resolve)) : SETTLED;
+      },
+    } as unknown as TransportConnection;
+    const publisher = new Publisher({ maxMessages: 10, maxBytes: 1024, overflow: 'reject' }, undefined);
+    publisher.connected({ connection, alive: true });
+    const message = (body: string) =>
+      ({ destination: 't', kind: 'topic', bytes: new TextEncoder().encode(body), headers: {}, possibleDuplicate: false }) as unknown as OutgoingMessage;
+    const confirmed = publisher.publish(message('a'), true).then(() => void order.push('a settled'));
+    const unconfirmed = publisher.publish(message('b'), false).then(() => void order.push('b settled'));
+    expect(publisher.inFlight).toBe(1); // only the confirmed one waits for the broker
+    await unconfirmed;
+    const drained = publisher.drained().then(() => void order.push('drained'));
+    confirm();
+    await Promise.all([confirmed, drained]);
+    expect(order).toEqual(['write a', 'write b', 'b settled', 'a settled', 'drained']);
+    expect(publisher.inFlight).toBe(0);
   });
 });
 

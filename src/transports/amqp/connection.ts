@@ -141,9 +141,7 @@ export class AmqpConnection implements TransportConnection, SenderOwner {
       sender = new AddressSender(this, this.#session, message.kind, message.destination, terminus);
       senders.set(message.destination, sender);
     }
-    const amqpMessage = toAmqpMessage(message, sender.address, this.#bodySection);
-    const link = sender;
-    return new Promise<void>((resolve, reject) => link.send(amqpMessage, { resolve, reject }, confirm));
+    return sender.send(toAmqpMessage(message, sender.address, this.#bodySection), confirm);
   }
 
   // ---- subscribe --------------------------------------------------------------------------------------

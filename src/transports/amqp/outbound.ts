@@ -10,21 +10,23 @@ import { POSSIBLE_DUPLICATE_HEADER, type OutgoingMessage } from '../../core/tran
 import type { BodySection } from './options.js';
 
 export function toAmqpMessage(message: OutgoingMessage, address: string, bodySection: BodySection = 'data'): RheaMessage {
-  return {
+  // Only the fields that are set: rhea's encoder visits every key of the object once per section (header,
+  // properties), and an unset field it visits still costs it a null value (a third of its encoding time at 256 B).
+  const amqpMessage: RheaMessage = {
     body: bodySection === 'value' ? valueBody(message) : dataBody(message.bytes),
     to: address,
     message_id: message.messageId,
-    correlation_id: message.correlationId,
-    reply_to: message.replyTo,
-    content_type: message.contentType,
-    application_properties: message.possibleDuplicate
-      ? { ...message.headers, [POSSIBLE_DUPLICATE_HEADER]: 'true' }
-      : message.headers,
     // Queues keep messages for absent consumers: persistent unless the caller says otherwise.
     durable: message.persistent ?? message.kind === 'queue',
-    priority: message.priority,
-    ttl: message.ttlMs,
   };
+  if (message.correlationId !== undefined) amqpMessage.correlation_id = message.correlationId;
+  if (message.replyTo !== undefined) amqpMessage.reply_to = message.replyTo;
+  if (message.contentType !== undefined) amqpMessage.content_type = message.contentType;
+  if (message.possibleDuplicate) amqpMessage.application_properties = { ...message.headers, [POSSIBLE_DUPLICATE_HEADER]: 'true' };
+  else if (message.headers !== undefined) amqpMessage.application_properties = message.headers;
+  if (message.priority !== undefined) amqpMessage.priority = message.priority;
+  if (message.ttlMs !== undefined) amqpMessage.ttl = message.ttlMs;
+  return amqpMessage;
 }
 
 function dataBody(bytes: Uint8Array): unknown {

@@ -11,7 +11,7 @@
  */
 import { SenderEvents, type Delivery as RheaDelivery, type EventContext, type Message as RheaMessage, type Sender, type Session } from 'rhea-promise';
 import type { UnifiedMqError } from '../../core/errors.js';
-import type { OutgoingKind } from '../../core/transport.js';
+import { SETTLED, type OutgoingKind } from '../../core/transport.js';
 import type { Terminus } from './dialect.js';
 
 /** The caller's side of one publish: how to settle its promise. */
@@ -59,11 +59,20 @@ export class AddressSender {
     );
   }
 
-  /** Writes at once when the link can take it; otherwise the message waits its turn. */
-  send(message: RheaMessage, pending: PendingSend, confirm: boolean): void {
+  /**
+   * Writes at once when the link can take it; otherwise the message waits its turn. Resolves when the
+   * broker accepted it, or, unconfirmed, once it is written: `SETTLED` when that was at once.
+   */
+  send(message: RheaMessage, confirm: boolean): Promise<void> {
     const link = this.#link;
-    if (link !== undefined && this.#waiting.length === 0 && link.sendable()) this.#write(link, message, pending, confirm);
-    else this.#waiting.push({ message, pending, confirm });
+    if (link !== undefined && this.#waiting.length === 0 && link.sendable()) {
+      if (!confirm) {
+        this.#writeSettled(link, message);
+        return SETTLED;
+      }
+      return new Promise<void>((resolve, reject) => this.#unsettled.set(link.send(message), { resolve, reject }));
+    }
+    return new Promise<void>((resolve, reject) => this.#waiting.push({ message, pending: { resolve, reject }, confirm }));
   }
 
   /** Rejects everything waiting or unsettled: the link or the connection is gone. */
@@ -112,15 +121,21 @@ export class AddressSender {
   }
 
   #write(link: Sender, message: RheaMessage, pending: PendingSend, confirm: boolean): void {
-    const delivery = link.send(message);
-    if (confirm) this.#unsettled.set(delivery, pending);
+    if (confirm) this.#unsettled.set(link.send(message), pending);
     else {
-      // Unconfirmed: sent pre-settled (§2.7.5 `settled`), so the broker sends no disposition back, as to a
-      // pre-settled link, unless its attach said the link is unsettled-only (snd-settle-mode 0, §2.8.2).
-      // rhea writes the transfer later in its tick and reads the flag then, as its own Sender.send does.
-      if (link.sendSettleMode !== 0) (delivery as { settled: boolean }).settled = true;
+      this.#writeSettled(link, message);
       pending.resolve();
     }
+  }
+
+  /**
+   * Unconfirmed: sent pre-settled (§2.7.5 `settled`), so the broker sends no disposition back, as to a
+   * pre-settled link, unless its attach said the link is unsettled-only (snd-settle-mode 0, §2.8.2).
+   * rhea writes the transfer later in its tick and reads the flag then, as its own Sender.send does.
+   */
+  #writeSettled(link: Sender, message: RheaMessage): void {
+    const delivery = link.send(message);
+    if (link.sendSettleMode !== 0) (delivery as { settled: boolean }).settled = true;
   }
 
   #settled(context: EventContext, failure: 'rejected' | 'released' | 'modified' | undefined): void {

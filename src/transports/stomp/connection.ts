@@ -144,7 +144,7 @@ export class StompConnection implements TransportConnection {
       } catch (error) {
         return Promise.reject(this.#writeError(error));
       }
-      return Promise.resolve();
+      return SETTLED;
     }
     return new Promise<void>((resolve, reject) => {
       headers.receipt = this.#receipts.add({ destination, resolve, reject });
