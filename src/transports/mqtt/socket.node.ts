@@ -24,8 +24,8 @@ import { defaultPort, MQTT_WS_SUBPROTOCOL } from './urls.js';
 
 /** A connecting platform socket, reduced to what the stream below needs. */
 interface RawSocket {
-  /** False when the caller should wait for `onDrain`. */
-  write(chunk: Uint8Array): boolean;
+  /** Writes the chunks in order. False when the caller should wait for `onDrain`. */
+  write(chunks: readonly Uint8Array[]): boolean;
   onDrain(callback: () => void): void;
   pause(): void;
   resume(): void;
@@ -78,18 +78,21 @@ class GuardedStream extends Duplex {
   }
 
   override _write(chunk: Uint8Array, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.#raw.write(chunk)) callback();
-    else this.#raw.onDrain(() => callback());
+    this.#send([chunk], callback);
   }
 
   /**
    * mqtt-packet corks around each packet: everything written in one tick arrives here as one batch, and
-   * goes to the socket as one buffer (which the tick writer may hold to the end of the turn). The body of a
+   * goes to the socket together (which the tick writer may hold to the end of the turn). The body of a
    * QoS 0 publish, which resolves before then, is already the connection's own copy (connection.ts).
    */
   override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (error?: Error | null) => void): void {
-    const bytes = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
-    this._write(bytes, 'binary', callback);
+    this.#send(chunks.length === 1 ? [chunks[0]!.chunk] : gather(chunks), callback);
+  }
+
+  #send(chunks: readonly Uint8Array[], callback: (error?: Error | null) => void): void {
+    if (this.#raw.write(chunks)) callback();
+    else this.#raw.onDrain(() => callback());
   }
 
   /** mqtt.js ends the stream after DISCONNECT (§3.14.4: the client then closes the network connection). */
@@ -102,6 +105,33 @@ class GuardedStream extends Duplex {
     this.#raw.destroy();
     callback(error);
   }
+}
+
+/** Chunks this large go to the socket as they are; the small ones between them are copied into one buffer. */
+const BY_REFERENCE_BYTES = 4096;
+
+/**
+ * A batch of mqtt-packet's chunks, ready for one gathered write: a packet comes as several small chunks
+ * (fixed header, topic, packet id, properties) and its body, and a tick's batch as hundreds of them. The
+ * small ones are cheaper copied together than queued one by one; a large body is not copied at all.
+ */
+export function gather(chunks: ReadonlyArray<{ chunk: Uint8Array }>): Uint8Array[] {
+  const gathered: Uint8Array[] = [];
+  let small: Uint8Array[] = [];
+  const copySmall = () => {
+    if (small.length === 0) return;
+    gathered.push(small.length === 1 ? small[0]! : Buffer.concat(small));
+    small = [];
+  };
+  for (const { chunk } of chunks) {
+    if (chunk.byteLength < BY_REFERENCE_BYTES) small.push(chunk);
+    else {
+      copySmall();
+      gathered.push(chunk);
+    }
+  }
+  copySmall();
+  return gathered;
 }
 
 /** Creates the mqtt.js client on a guarded stream to `endpoint`; the CONNECT goes out at once. */
@@ -129,8 +159,14 @@ function openTcp(endpoint: Endpoint, tls: TlsOptions | undefined, events: RawEve
   socket.on('data', (chunk: Buffer) => events.data(chunk));
   socket.on('error', (error) => events.error(error));
   socket.on('close', () => events.close());
+  const write = tickWriter(socket);
   return {
-    write: tickWriter(socket),
+    write: (chunks) => {
+      // Held by the tick writer until the end of the turn, they leave in one writev.
+      let room = true;
+      for (const chunk of chunks) room = write(chunk);
+      return room;
+    },
     onDrain: (callback) => void socket.once('drain', callback),
     pause: () => void socket.pause(),
     resume: () => void socket.resume(),
@@ -164,7 +200,9 @@ function openWebSocket(endpoint: Endpoint, tls: TlsOptions | undefined, settings
   ws.on('error', (error) => events.error(error));
   ws.on('close', () => events.close());
   return {
-    write: (chunk) => {
+    write: (chunks) => {
+      // One WebSocket message per batch (MQTT over WebSocket lets packets span messages, §6).
+      const chunk = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       if (pending) pending.push(chunk);
       else if (ws.readyState === WebSocket.OPEN) ws.send(chunk, { binary: true });
       return true;
