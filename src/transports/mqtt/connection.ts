@@ -129,15 +129,33 @@ export class MqttConnection implements TransportConnection {
     // mqtt.js settles a QoS 0 publish as soon as mqtt-packet has the bytes, and mqtt-packet holds the
     // body itself until the next tick: the caller may reuse it before then. Its own copy goes instead.
     const payload = confirm || publish.payload !== message.bytes ? publish.payload : publish.payload.slice();
+    // mqtt.js calls back at once for a QoS 0 publish its stream took (the common case), later for one that
+    // waits for the stream's 'drain' or behind its store, and for QoS 1 on the PUBACK.
+    let settle: ((error: Error | undefined) => void) | undefined;
+    let calledBack = false;
+    let earlyError: Error | undefined;
+    this.#client.publish(publish.topic, payload as Buffer, publish.options, (error) => {
+      if (settle !== undefined) settle(error);
+      else {
+        calledBack = true;
+        earlyError = error;
+      }
+    });
+    if (calledBack) return earlyError === undefined ? SETTLED : Promise.reject(this.#publishError(earlyError, message.destination, size));
     return new Promise<void>((resolve, reject) => {
       this.#unconfirmed.add(reject);
-      this.#client.publish(publish.topic, payload as Buffer, publish.options, (error) => {
+      settle = (error) => {
         this.#unconfirmed.delete(reject);
         if (!error) resolve();
-        else if (this.#state !== 'open') reject(new ConnectionError(`${this.endpoint.display}: the connection was lost before the PUBACK`, { cause: error }));
-        else reject(translatePublishError(error, this.endpoint, message.destination, size, this.#maxPacketBytes, this.#open.password));
-      });
+        else reject(this.#publishError(error, message.destination, size));
+      };
     });
+  }
+
+  #publishError(error: Error, destination: string, size: number): UnifiedMqError {
+    return this.#state !== 'open'
+      ? new ConnectionError(`${this.endpoint.display}: the connection was lost before the PUBACK`, { cause: error })
+      : translatePublishError(error, this.endpoint, destination, size, this.#maxPacketBytes, this.#open.password);
   }
 
   // ----- subscribing -----------------------------------------------------------------------------
