@@ -18,10 +18,10 @@ import { Client as StompClient, type IMessage } from '@stomp/stompjs';
 import { TCPWrapper } from '@stomp/tcp-wrapper';
 import mqttjs from 'mqtt';
 import { Connection, message as rheaMessage, ReceiverEvents, SenderEvents, type EventContext } from 'rhea-promise';
-import { connect, type Client, type Transport } from '../src/index.js';
-import { amqp } from '../src/transports/amqp/index.js';
-import { mqtt } from '../src/transports/mqtt/index.js';
-import { stomp } from '../src/transports/stomp/index.js';
+import { connect, type Client, type Transport } from 'unified-mq';
+import { amqp } from 'unified-mq/amqp';
+import { mqtt } from 'unified-mq/mqtt';
+import { stomp } from 'unified-mq/stomp';
 import type { BrokerInfo } from '../test/support/brokers.js';
 
 export type TransportName = 'mqtt' | 'stomp' | 'amqp';

@@ -107,6 +107,14 @@ class GuardedStream extends Duplex {
   }
 }
 
+/**
+ * The connection's own copy of a body (connection.ts says when it needs one). Node's Buffer takes a small
+ * one from its shared pool: about 0.1 µs for 256 B, where a fresh ArrayBuffer (`slice`) costs 1 µs.
+ */
+export function copyBody(bytes: Uint8Array): Uint8Array {
+  return Buffer.from(bytes);
+}
+
 /** Chunks this large go to the socket as they are; the small ones between them are copied into one buffer. */
 const BY_REFERENCE_BYTES = 4096;
 

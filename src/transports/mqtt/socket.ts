@@ -100,6 +100,11 @@ class GuardedWebSocket {
 
 type WebSocketLike = new (url: string, protocols?: string | string[]) => BrowserWebSocket;
 
+/** The connection's own copy of a body (see ./socket.node.ts). */
+export function copyBody(bytes: Uint8Array): Uint8Array {
+  return bytes.slice();
+}
+
 /** Creates the mqtt.js client on a guarded WebSocket to `endpoint`; the CONNECT goes out once it opens. */
 export function createClient(
   endpoint: Endpoint,
