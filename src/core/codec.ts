@@ -4,16 +4,12 @@
  */
 import { DecodeError } from './errors.js';
 import type { Codec } from './types.js';
+import { encodeUtf8 } from './platform.node.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
 export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
-}
 
 export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
@@ -43,9 +39,9 @@ function isJson(contentType: string): boolean {
 export const defaultCodec: Codec = {
   encode(body, contentType) {
     if (body instanceof Uint8Array) return { bytes: body, contentType };
-    if (typeof body === 'string') return { bytes: encoder.encode(body), contentType: contentType ?? TEXT_CONTENT_TYPE };
+    if (typeof body === 'string') return { bytes: encodeUtf8(body), contentType: contentType ?? TEXT_CONTENT_TYPE };
     if (body === undefined) return { bytes: new Uint8Array(0), contentType };
-    return { bytes: encoder.encode(JSON.stringify(body)), contentType: contentType ?? JSON_CONTENT_TYPE };
+    return { bytes: encodeUtf8(JSON.stringify(body)), contentType: contentType ?? JSON_CONTENT_TYPE };
   },
   decode(bytes, contentType) {
     if (contentType === undefined) return bytes;

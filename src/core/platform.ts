@@ -34,3 +34,10 @@ export function browserPlatform(global: EventSource): Platform {
 }
 
 export const platform: Platform = browserPlatform(globalThis as EventSource);
+
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a string (see ./platform.node.ts). */
+export function encodeUtf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
