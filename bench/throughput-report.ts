@@ -104,6 +104,7 @@ export function markdown(results: ThroughputResults): string {
   lines.push('## Method');
   lines.push('');
   lines.push('- Each cell compares this SDK with the raw library it wraps: ' + Object.entries(LIBRARIES).map(([t, l]) => `${t}: ${l}`).join('; ') + '.');
+  lines.push('- The SDK runs as built (`dist/`, what the package ships); `npm run bench:throughput` builds it first.');
   lines.push('- A publisher sends to a topic while a subscriber on a second connection to the same broker receives and');
   lines.push('  settles every message (STOMP `client-individual` ACKs, MQTT QoS 1 subscription, AMQP accepted).');
   lines.push('- At most a fixed window of messages is in flight (sent, and not yet both confirmed and received): 500 for');

@@ -22,6 +22,10 @@
  *   IMPLS=raw,sdk                which implementations to run (e.g. IMPLS=sdk for profiling)
  *   RAW_LIKE_SDK=true            the raw publishers also send a message id, as the SDK does (see the drivers)
  *
+ * The SDK is the built package (dist/): the script builds it, and bench/tsconfig.json lets 'unified-mq'
+ * resolve through package.json "exports". To profile, build, then
+ *   TSX_TSCONFIG_PATH=bench/tsconfig.json IMPLS=sdk node --expose-gc --cpu-prof --import tsx bench/throughput.ts
+ *
  * Writes bench/results/throughput.json (after every cell) and docs/performance.md with its chart.
  */
 import { execFileSync } from 'node:child_process';
