@@ -66,6 +66,9 @@ export interface Consumer {
   cancel(): Promise<void>;
 }
 
+
+/** The largest TTL every protocol can carry: AMQP 1.0 `ttl` is a uint of milliseconds (§3.2.1). */
+const MAX_TTL_MS = 2 ** 32 - 1;
 /**
  * A connection to a broker (or to whichever of its endpoints is up) that survives failovers: publish, send,
  * subscribe and consume through it, and listen to its typed {@link ClientEvents}. Create one with {@link connect}.
@@ -374,6 +377,12 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     const headers = options?.headers;
     if (headers !== undefined) checkHeaders(headers);
+    if (options?.priority !== undefined && !(Number.isInteger(options.priority) && options.priority >= 0 && options.priority <= 9)) {
+      throw InvalidArgumentError.format('priority', `must be an integer from 0 to 9, got ${String(options.priority)}`);
+    }
+    if (options?.ttlMs !== undefined && !(Number.isInteger(options.ttlMs) && options.ttlMs > 0 && options.ttlMs <= MAX_TTL_MS)) {
+      throw InvalidArgumentError.format('ttlMs', `must be a whole number of milliseconds from 1 to ${MAX_TTL_MS} (AMQP's limit, about 49.7 days), got ${String(options.ttlMs)}`);
+    }
     if (options?.priority !== undefined && !capabilities.priority) {
       throw new UnsupportedError(`The ${this.#options.transport.protocol} transport cannot carry priority on this broker; leave priority unset`);
     }

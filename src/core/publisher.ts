@@ -87,7 +87,13 @@ export class Publisher {
       pending.timer = undefined;
     }
     this.#inFlight.add(pending);
-    const written = epoch.connection.publish(pending.message, pending.confirm);
+    let written: Promise<void>;
+    try {
+      written = epoch.connection.publish(pending.message, pending.confirm);
+    } catch (error) {
+      // A transport must reject rather than throw; if one throws, it is the same failure.
+      written = Promise.reject(error);
+    }
     // Written at once without confirmation (the common case of confirm: false): done now, without a
     // handler, its promise or a turn of the microtask queue per message.
     if (written === SETTLED) this.#done(pending);
@@ -95,7 +101,8 @@ export class Publisher {
   }
 
   #done(pending: PendingPublish): void {
-    this.#inFlight.delete(pending);
+    // No longer in flight: the connection was lost meanwhile, and the message waits to be sent again.
+    if (!this.#inFlight.delete(pending)) return;
     pending.resolve();
     this.#notifyIfDrained();
   }

@@ -33,9 +33,12 @@ export interface PublishOptions {
   replyTo?: string;
   /** Ask the broker to keep the message on disk so it survives a broker restart. */
   persistent?: boolean;
-  /** 0 (lowest) to 9 (highest), where the broker supports priorities. */
+  /** 0 (lowest) to 9 (highest), where the broker supports priorities; another value rejects with InvalidArgumentError. */
   priority?: number;
-  /** Time to live: the broker may discard the message this many milliseconds after it was sent. */
+  /**
+   * Time to live: the broker may discard the message this many milliseconds after it was sent. A whole
+   * number from 1 to 2^32-1 (about 49.7 days); another value rejects with InvalidArgumentError.
+   */
   ttlMs?: number;
   /** Wait for the broker's confirmation (default true). With false, resolves once the message is written. */
   confirm?: boolean;

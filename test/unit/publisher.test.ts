@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConnectionError, RejectedError } from '../../src/core/errors.js';
+import { ConnectionError, InvalidArgumentError, RejectedError } from '../../src/core/errors.js';
+import { connect } from '../../src/index.js';
+import { MemoryBroker, memory } from '../../src/transports/memory/index.js';
 import type { ConnectionEpoch } from '../../src/core/message.js';
 import { POISON_LOSSES, Publisher } from '../../src/core/publisher.js';
 import { SETTLED, type OutgoingMessage, type TransportConnection } from '../../src/core/transport.js';
@@ -84,5 +86,46 @@ describe('Publisher, a message the broker drops the connection over', () => {
     expect(publisher.buffered).toBe(1); // the innocent one waits for the next connection
     publisher.connected({ connection, alive: true });
     expect(written.slice(-1)).toEqual(['innocent']);
+  });
+});
+
+describe('Publisher, a transport that throws instead of rejecting', () => {
+  it('rejects the publish with that error and keeps nothing in flight, so drained() resolves', async () => {
+    const refused = new Error('cannot encode');
+    const connection = {
+      publish: () => {
+        throw refused;
+      },
+    } as unknown as TransportConnection;
+    const publisher = new Publisher({ maxMessages: 10, maxBytes: 1024, overflow: 'reject' }, undefined);
+    publisher.connected({ connection, alive: true });
+    const message = { destination: 't', kind: 'topic', bytes: new Uint8Array(1), headers: {}, possibleDuplicate: false } as unknown as OutgoingMessage;
+    await expect(publisher.publish(message, false)).rejects.toBe(refused);
+    expect(publisher.inFlight).toBe(0);
+    await publisher.drained();
+  });
+});
+
+describe('publish options out of range', () => {
+  it('rejects a priority outside 0..9 and a TTL that is not 1 to 2^32-1 whole milliseconds with InvalidArgumentError, and sends nothing', async () => {
+    const broker = new MemoryBroker({ name: `publisher-range-${process.pid}` });
+    await broker.start();
+    const client = await connect({ transport: memory(), endpoints: [broker.url] });
+    try {
+      const got: number[] = [];
+      await client.subscribe('range.t', (m) => void got.push(m.bytes.byteLength));
+      for (const priority of [-1, 10, 300, 1.5, Number.NaN]) {
+        await expect(client.publish('range.t', 'x', { priority })).rejects.toThrow(InvalidArgumentError);
+      }
+      for (const ttlMs of [0, -1, 1.5, 2 ** 32, Number.POSITIVE_INFINITY]) {
+        await expect(client.publish('range.t', 'x', { ttlMs })).rejects.toThrow(/Option "ttlMs" must be a whole number of milliseconds from 1 to 4294967295/);
+      }
+      await client.publish('range.t', 'ok', { ttlMs: 2 ** 32 - 1 });
+      expect(client.pending).toEqual({ buffered: 0, inFlight: 0 });
+      await vi.waitFor(() => expect(got).toEqual([2]));
+    } finally {
+      await client.close();
+      await broker.stop();
+    }
   });
 });

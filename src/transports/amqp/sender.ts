@@ -67,7 +67,11 @@ export class AddressSender {
     const link = this.#link;
     if (link !== undefined && this.#waiting.length === 0 && link.sendable()) {
       if (!confirm) {
-        this.#writeSettled(link, message);
+        try {
+          this.#writeSettled(link, message);
+        } catch (error) {
+          return Promise.reject(error); // rhea refuses a value it cannot encode
+        }
         return SETTLED;
       }
       return new Promise<void>((resolve, reject) => this.#unsettled.set(link.send(message), { resolve, reject }));

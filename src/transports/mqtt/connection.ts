@@ -19,7 +19,7 @@ import { startMqttWatchdog } from './keep-alive.js';
 import type { MqttSettings } from './options.js';
 import { publishOverheadBound, toPublish, type PropertyMode, type Publish } from './outbound.js';
 import { PubackGate } from './puback-gate.js';
-import { copyBody } from './socket.node.js';
+import { asBuffer, copyBody } from './socket.node.js';
 import { SubscriptionTable, type FilterEntry, type Route } from './subscription-table.js';
 import { fromTopic, sharedFilter, toFilter } from './topics.js';
 import { silenceError, translate, translatePublishError, translateSubscribeError } from './translate.js';
@@ -129,20 +129,26 @@ export class MqttConnection implements TransportConnection {
     }
     // mqtt.js settles a QoS 0 publish as soon as mqtt-packet has the bytes, and mqtt-packet holds the
     // body itself until the next tick: the caller may reuse it before then. Its own copy goes instead.
-    const payload = confirm || publish.payload !== message.bytes ? publish.payload : copyBody(publish.payload);
+    const payload = confirm || publish.payload !== message.bytes ? asBuffer(publish.payload) : copyBody(publish.payload);
     // mqtt.js calls back at once for a QoS 0 publish its stream took (the common case), later for one that
     // waits for the stream's 'drain' or behind its store, and for QoS 1 on the PUBACK.
     let settle: ((error: Error | undefined) => void) | undefined;
     let calledBack = false;
     let earlyError: Error | undefined;
-    this.#client.publish(publish.topic, payload as Buffer, publish.options, (error) => {
-      if (settle !== undefined) settle(error);
-      else {
-        calledBack = true;
-        earlyError = error;
-      }
-    });
+    try {
+      this.#client.publish(publish.topic, payload as Buffer, publish.options, (error) => {
+        if (settle !== undefined) settle(error);
+        else {
+          calledBack = true;
+          earlyError = error;
+        }
+      });
+    } catch (error) {
+      return Promise.reject(this.#publishError(error as Error, message.destination, size));
+    }
     if (calledBack) return earlyError === undefined ? SETTLED : Promise.reject(this.#publishError(earlyError, message.destination, size));
+    // Lost while mqtt.js took it: the pending ones were rejected already, and this one must not wait.
+    if (this.#state !== 'open') return Promise.reject(new ConnectionError(`${this.endpoint.display}: the connection was lost before the PUBACK`));
     return new Promise<void>((resolve, reject) => {
       this.#unconfirmed.add(reject);
       settle = (error) => {

@@ -115,6 +115,15 @@ export function copyBody(bytes: Uint8Array): Uint8Array {
   return Buffer.from(bytes);
 }
 
+/**
+ * A body as mqtt.js should get it: a Buffer over the same bytes. mqtt.js clones a QoS 1 packet before it
+ * stores it (rfdc), and rfdc copies a Buffer's own bytes but the whole ArrayBuffer behind any other typed
+ * array: 8 KiB for a body that sits in Node's Buffer pool, all of it for a view into a larger buffer.
+ */
+export function asBuffer(bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Chunks this large go to the socket as they are; the small ones between them are copied into one buffer. */
 const BY_REFERENCE_BYTES = 4096;
 

@@ -100,6 +100,11 @@ class GuardedWebSocket {
 
 type WebSocketLike = new (url: string, protocols?: string | string[]) => BrowserWebSocket;
 
+/** A body as mqtt.js should get it (see ./socket.node.ts): as it is in the browser. */
+export function asBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes;
+}
+
 /** The connection's own copy of a body (see ./socket.node.ts). */
 export function copyBody(bytes: Uint8Array): Uint8Array {
   return bytes.slice();
