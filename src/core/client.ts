@@ -66,9 +66,9 @@ export interface Consumer {
   cancel(): Promise<void>;
 }
 
-
 /** The largest TTL every protocol can carry: AMQP 1.0 `ttl` is a uint of milliseconds (§3.2.1). */
 const MAX_TTL_MS = 2 ** 32 - 1;
+
 /**
  * A connection to a broker (or to whichever of its endpoints is up) that survives failovers: publish, send,
  * subscribe and consume through it, and listen to its typed {@link ClientEvents}. Create one with {@link connect}.

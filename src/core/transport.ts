@@ -182,8 +182,8 @@ export interface TransportConnection {
   readonly capabilities: Capabilities;
   /**
    * Writes one message. With `confirm`, resolves when the broker confirmed it (PUBACK, RECEIPT,
-   * `accepted`); without, when it is written (`SETTLED` when that was at once). Rejects with a retryable error when the connection is
-   * lost first, and with a non-retryable one when the broker refused the message.
+   * `accepted`); without, when it is written (`SETTLED` when that was at once). Rejects with a retryable
+   * error when the connection is lost first, and with a non-retryable one when the broker refused the message.
    * Must not await anything before writing: the core pipelines many publishes.
    */
   publish(message: OutgoingMessage, confirm: boolean): Promise<void>;

@@ -11,7 +11,8 @@ import type { BodySection } from './options.js';
 
 export function toAmqpMessage(message: OutgoingMessage, address: string, bodySection: BodySection = 'data'): RheaMessage {
   // Only the fields that are set: rhea's encoder visits every key of the object once per section (header,
-  // properties), and an unset field it visits still costs it a null value (a third of its encoding time at 256 B).
+  // properties), and an unset field it visits still costs it a null value (4.1 µs to encode 256 B with
+  // them, 3.7 µs without).
   const amqpMessage: RheaMessage = {
     body: bodySection === 'value' ? valueBody(message) : dataBody(message.bytes),
     to: address,

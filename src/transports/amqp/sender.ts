@@ -67,14 +67,10 @@ export class AddressSender {
     const link = this.#link;
     if (link !== undefined && this.#waiting.length === 0 && link.sendable()) {
       if (!confirm) {
-        try {
-          this.#writeSettled(link, message);
-        } catch (error) {
-          return Promise.reject(error); // rhea refuses a value it cannot encode
-        }
+        this.#writeSettled(link, message);
         return SETTLED;
       }
-      return new Promise<void>((resolve, reject) => this.#unsettled.set(link.send(message), { resolve, reject }));
+      return new Promise<void>((resolve, reject) => this.#write(link, message, { resolve, reject }, true));
     }
     return new Promise<void>((resolve, reject) => this.#waiting.push({ message, pending: { resolve, reject }, confirm }));
   }

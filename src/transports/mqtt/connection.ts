@@ -148,7 +148,7 @@ export class MqttConnection implements TransportConnection {
     }
     if (calledBack) return earlyError === undefined ? SETTLED : Promise.reject(this.#publishError(earlyError, message.destination, size));
     // Lost while mqtt.js took it: the pending ones were rejected already, and this one must not wait.
-    if (this.#state !== 'open') return Promise.reject(new ConnectionError(`${this.endpoint.display}: the connection was lost before the PUBACK`));
+    if (this.#state !== 'open') return Promise.reject(this.#lostBeforePuback());
     return new Promise<void>((resolve, reject) => {
       this.#unconfirmed.add(reject);
       settle = (error) => {
@@ -161,8 +161,12 @@ export class MqttConnection implements TransportConnection {
 
   #publishError(error: Error, destination: string, size: number): UnifiedMqError {
     return this.#state !== 'open'
-      ? new ConnectionError(`${this.endpoint.display}: the connection was lost before the PUBACK`, { cause: error })
+      ? this.#lostBeforePuback(error)
       : translatePublishError(error, this.endpoint, destination, size, this.#maxPacketBytes, this.#open.password);
+  }
+
+  #lostBeforePuback(cause?: Error): ConnectionError {
+    return new ConnectionError(`${this.endpoint.display}: the connection was lost before the PUBACK`, cause && { cause });
   }
 
   // ----- subscribing -----------------------------------------------------------------------------

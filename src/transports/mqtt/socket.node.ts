@@ -87,7 +87,7 @@ class GuardedStream extends Duplex {
    * QoS 0 publish, which resolves before then, is already the connection's own copy (connection.ts).
    */
   override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (error?: Error | null) => void): void {
-    this.#send(chunks.length === 1 ? [chunks[0]!.chunk] : gather(chunks), callback);
+    this.#send(gather(chunks), callback);
   }
 
   #send(chunks: readonly Uint8Array[], callback: (error?: Error | null) => void): void {
